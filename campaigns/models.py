@@ -1,0 +1,116 @@
+"""Text campaigns: a message (with an optional B variant) sent in daily batches to enrolled homeowners."""
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+def _default_phone_number_id() -> str:
+    return settings.OPENPHONE_PHONE_NUMBER_ID
+
+
+class Campaign(models.Model):
+    """A text sent to many homeowners, a daily batch at a time, inside their local send window."""
+
+    name = models.CharField(max_length=120, unique=True)
+    status = models.CharField(max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    template_a = models.TextField(help_text="Message with merge fields, e.g. “Hi {first_name|there}, ...”.")
+    template_b = models.TextField(blank=True, help_text="Optional second variant for an A/B test.")
+    ab_split = models.PositiveSmallIntegerField(
+        default=50, validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Share of members who get template B, in percent (ignored without template B).",
+    )
+    daily_limit = models.PositiveIntegerField(default=125, help_text="Most texts this campaign sends per day.")
+    send_window_start = models.TimeField(
+        default=datetime.time(10, 0), help_text="Earliest send time in the recipient's local time."
+    )
+    send_window_end = models.TimeField(
+        default=datetime.time(18, 0), help_text="Latest send time in the recipient's local time."
+    )
+    phone_number_id = models.CharField(
+        max_length=64, default=_default_phone_number_id, help_text="The sending OpenPhone line (PN...)."
+    )
+    starts_on = models.DateField(null=True, blank=True, help_text="First day it may send; empty means at once.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ab_split__lte=100), name="campaign_ab_split_percent"),
+            models.CheckConstraint(
+                condition=Q(send_window_start__lt=models.F("send_window_end")),
+                name="campaign_send_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    REPLIED = "replied", "Replied"
+    OPTED_OUT = "opted_out", "Opted out"
+    SKIPPED = "skipped", "Skipped"
+
+
+class CampaignMembership(models.Model):
+    """One homeowner in one campaign: which variant they get and how far their text got."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="campaign_memberships")
+    variant = models.CharField(max_length=1, choices=Variant.choices, default=Variant.A)
+    status = models.CharField(max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.PENDING)
+    activity = models.ForeignKey(
+        "contacts.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The text this membership produced; empty until it is sent.",
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True, help_text="Time of the first reply.")
+    reply_category = models.CharField(max_length=20, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a dispatcher marked it sending; used to reconcile a crash."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "contact"], name="membership_once_per_campaign"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="membership_claim_idx"),
+            models.Index(fields=["status", "sent_at"], name="membership_daily_count_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} in {self.campaign} ({self.status})"

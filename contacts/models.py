@@ -1,0 +1,224 @@
+"""Homeowners, their tags, their conversations with us and the timeline of everything said."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .phone import format_phone
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    INTERESTED = "interested", "Interested"
+    NOT_INTERESTED = "not_interested", "Not interested"
+    APPOINTMENT = "appointment", "Appointment set"
+    CUSTOMER = "customer", "Customer"
+    WRONG_NUMBER = "wrong_number", "Wrong number"
+    DEAD = "dead", "Dead"
+
+
+class ContactSource(models.TextChoices):
+    MANUAL = "manual", "Entered by staff"
+    PROPERTYRADAR = "propertyradar", "PropertyRadar import"
+    CSV = "csv", "Contact CSV import"
+    INBOUND = "inbound", "Texted or called us"
+    OPENPHONE = "openphone", "OpenPhone sync"
+    API = "api", "REST API"
+    DEMO = "demo", "Demo data"
+
+
+class Tag(models.Model):
+    """A label staff put on homeowners ("Pittsfield list", "Called back") to find and enroll them."""
+
+    name = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A homeowner (or anyone who texted us). One row per person, keyed by their main mobile number."""
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Main mobile number in E.164 (+16175550123). Empty for people we only have an email or a name for.",
+    )
+    email = models.EmailField(blank=True)
+    lead_status = models.CharField(max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    source = models.CharField(max_length=20, choices=ContactSource.choices, default=ContactSource.MANUAL)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    notes = models.TextField(blank=True)
+
+    opted_out = models.BooleanField(default=False, help_text="Never text this person while set.")
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opted_out_reason = models.CharField(max_length=255, blank=True)
+
+    mailing_address = models.CharField(max_length=255, blank=True)
+    mailing_city = models.CharField(max_length=100, blank=True)
+    mailing_state = models.CharField(max_length=2, blank=True)
+    mailing_zip = models.CharField(max_length=10, blank=True)
+
+    openphone_contact_id = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="OpenPhone's id for this person, when known."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="contact_name_search_idx"),
+            models.Index(fields=["updated_at"], name="contact_updated_sync_idx"),
+            models.Index(fields=["email"], name="contact_email_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(phone__isnull=True) | Q(phone__regex=r"^\+[1-9][0-9]{1,14}$"),
+                name="contact_phone_is_e164",
+            ),
+            models.CheckConstraint(
+                condition=Q(opted_out=False) | Q(opted_out_at__isnull=False),
+                name="contact_opt_out_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or format_phone(self.phone) or self.email or f"Contact {self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+
+class ContactPhone(models.Model):
+    """Every number we have seen for a person, the main one included, so none is ever dropped."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    phone = models.CharField(max_length=16, unique=True, help_text="E.164.")
+    label = models.CharField(max_length=32, blank=True, help_text="mobile, landline, from import, ...")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contact", "id"]
+
+    def __str__(self) -> str:
+        return format_phone(self.phone)
+
+
+class OptOutEvent(models.Model):
+    """Audit trail of opt-outs and opt-ins: who, when, why and what triggered it."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="opt_out_events")
+    opted_out = models.BooleanField(help_text="True for an opt-out, False for an opt-in.")
+    reason = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=32, help_text="inbound_message, staff, import, api, ...")
+    activity = models.ForeignKey(
+        "contacts.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The inbound message that triggered it, if any.",
+    )
+    by_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{'Opt-out' if self.opted_out else 'Opt-in'} of {self.contact} ({self.source})"
+
+
+class Conversation(models.Model):
+    """The thread between one homeowner and one of our OpenPhone lines."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    phone_number_id = models.CharField(max_length=64, help_text="Our OpenPhone line (PN...).")
+    openphone_conversation_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    waiting_for_reply = models.BooleanField(
+        default=False, help_text="The last message is the homeowner's and nobody has answered yet."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_activity_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "phone_number_id"], name="conversation_one_per_contact_line"),
+        ]
+        indexes = [
+            models.Index(fields=["waiting_for_reply", "last_activity_at"], name="conversation_waiting_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} on {self.phone_number_id}"
+
+
+class ActivityKind(models.TextChoices):
+    MESSAGE = "message", "Text message"
+    CALL = "call", "Call"
+    VOICEMAIL = "voicemail", "Voicemail"
+    NOTE = "note", "Note"
+
+
+class Direction(models.TextChoices):
+    INCOMING = "incoming", "Incoming"
+    OUTGOING = "outgoing", "Outgoing"
+
+
+class Activity(models.Model):
+    """One entry on a homeowner's timeline: a text, a call, a voicemail or a staff note."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+    kind = models.CharField(max_length=16, choices=ActivityKind.choices)
+    direction = models.CharField(max_length=16, choices=Direction.choices, blank=True)
+    body = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=32, blank=True,
+        help_text="Provider status as reported (queued, sent, delivered, undelivered, received, completed, missed...).",
+    )
+    openphone_id = models.CharField(
+        max_length=64, null=True, blank=True, unique=True,
+        help_text="OpenPhone's message or call id (AC...); unique so a replayed event cannot duplicate.",
+    )
+    occurred_at = models.DateTimeField()
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    recording_url = models.URLField(max_length=500, blank=True)
+    transcript = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Staff member who sent the text or wrote the note.",
+    )
+    membership = models.ForeignKey(
+        "campaigns.CampaignMembership", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="activities", help_text="The campaign membership this text belongs to, if any.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["contact", "-occurred_at"], name="activity_timeline_idx"),
+            models.Index(fields=["occurred_at", "kind", "direction"], name="activity_daily_figures_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.direction} {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,24 @@
+"""Test settings: fast hashing, locmem texts, no network.
+
+DATABASE_URL / REDIS_URL are honoured when set (CI sets them to PostgreSQL and Redis).
+"""
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SMS_BACKEND = "crm.sms.LocmemBackend"
+# Tests run tasks in-process; the end-to-end worker test switches this off for itself.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = env("REDIS_URL", default="") or "memory://"
+OPENPHONE_API_KEY = "test-api-key"
+OPENPHONE_BASE_URL = "http://127.0.0.1:1"  # nothing listens: a test must point it at its server
+OPENPHONE_WEBHOOK_SIGNING_KEY = "YXR0YWNrLWEtY3JhY2stdGVzdC1zaWduaW5nLWtleSE="
+OPENPHONE_WEBHOOK_SECRET = "whsec_YXR0YWNrLWEtY3JhY2stc3RhbmRhcmQtd2ViaG9va3M="
+OPENPHONE_PHONE_NUMBER_ID = "PNtoDbDhuz"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,14 @@
+"""Top-level URLs: the admin is the main interface; dashboard, webhooks and the API hang off it."""
+from django.contrib import admin
+from django.urls import path
+
+from crm.health import healthz
+
+admin.site.site_header = "Attack-a-Crack Foundation Repair"
+admin.site.site_title = "Attack-a-Crack CRM"
+admin.site.index_title = "Back office"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OpenphoneConfig(AppConfig):
+    name = "openphone"
+    verbose_name = "OpenPhone"
