@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -118,3 +119,82 @@ def contacts_add_tag(*, contact_ids: Iterable[int], tag_name: str) -> int:
         already = set(through.objects.filter(tag=tag, contact_id__in=ids).values_list("contact_id", flat=True))
         through.objects.bulk_create([through(contact_id=cid, tag=tag) for cid in ids - already])
     return len(ids - already)
+
+
+class TextRefused(ValidationError):
+    """A text we will not send; `code` says why (opted_out, no_phone, outside_window, empty_body)."""
+
+
+# OpenPhone refuses longer bodies (contract section 7.1).
+MAX_TEXT_LENGTH = 1600
+
+
+def contact_locale(*, contact: Contact):
+    """Where the contact is, for the send window: their property's state, mailing state, or phone."""
+    from .send_window import recipient_locale
+
+    property_state = (
+        contact.property_links.order_by("id").values_list("property__state", flat=True).first() or ""
+    )
+    return recipient_locale(phone=contact.phone, property_state=property_state, mailing_state=contact.mailing_state)
+
+
+def message_send(
+    *,
+    contact: Contact,
+    body: str,
+    from_line: str = "",
+    sent_by=None,
+    membership=None,
+    campaign_window=None,
+    locale=None,
+):
+    """Text a homeowner and record the outgoing message on their timeline.
+
+    The one path every outgoing text takes, from staff or a campaign: refuses opted-out
+    contacts (re-read from the database now, not trusted from the caller), contacts with no
+    valid number, and any moment outside the recipient's local send window. Provider
+    failures surface as crm.sms.SmsSendError and record nothing.
+    """
+    from crm.sms import SmsMessage, get_backend
+
+    from .models import Activity, ActivityKind, Conversation, Direction
+    from .send_window import is_within_window
+
+    body = (body or "").strip()
+    if not body:
+        raise TextRefused("The message is empty.", code="empty_body")
+    if len(body) > MAX_TEXT_LENGTH:
+        raise TextRefused(
+            f"The message is {len(body)} characters; OpenPhone accepts at most {MAX_TEXT_LENGTH}.", code="too_long"
+        )
+    fresh = Contact.objects.only("opted_out", "phone").get(pk=contact.pk)
+    if fresh.opted_out:
+        raise TextRefused(f"{contact} has opted out of texts.", code="opted_out")
+    if not fresh.phone:
+        raise TextRefused(f"{contact} has no valid mobile number.", code="no_phone")
+    now = timezone.now()
+    locale = locale or contact_locale(contact=contact)
+    if not is_within_window(locale, now, campaign_window):
+        raise TextRefused(
+            f"It is outside {contact}'s local send window (their location from {locale.basis}).",
+            code="outside_window",
+        )
+    line = from_line or settings.OPENPHONE_PHONE_NUMBER_ID
+    sent = get_backend().send(SmsMessage(to=fresh.phone, body=body, from_line=line))
+    with transaction.atomic():
+        conversation, _ = Conversation.objects.get_or_create(contact_id=contact.pk, phone_number_id=line)
+        activity = Activity.objects.create(
+            contact_id=contact.pk,
+            conversation=conversation,
+            kind=ActivityKind.MESSAGE,
+            direction=Direction.OUTGOING,
+            body=body,
+            status=sent.status,
+            openphone_id=sent.provider_id,
+            occurred_at=now,
+            sent_by=sent_by,
+            membership=membership,
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=now, waiting_for_reply=False)
+    return activity

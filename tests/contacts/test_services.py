@@ -1,9 +1,20 @@
 """Creating homeowners, refusing duplicate numbers, opting out and back in, tagging."""
+import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
-from contacts.models import Contact, OptOutEvent
-from contacts.services import contact_create, contact_opt_in, contact_opt_out, contacts_add_tag
+from contacts.models import Activity, Contact, Conversation, OptOutEvent
+from contacts.services import (
+    TextRefused,
+    contact_create,
+    contact_opt_in,
+    contact_opt_out,
+    contacts_add_tag,
+    message_send,
+)
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +60,50 @@ def test_add_tag_counts_only_new_taggings():
     assert contacts_add_tag(contact_ids=[a.pk], tag_name="Pittsfield list") == 1
     assert contacts_add_tag(contact_ids=[a.pk, b.pk], tag_name="Pittsfield list") == 1
     assert set(b.tags.values_list("name", flat=True)) == {"Pittsfield list"}
+
+
+# --- sending one text -------------------------------------------------------------------
+
+NOON_BOSTON = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=ZoneInfo("America/New_York"))
+NIGHT_BOSTON = datetime.datetime(2026, 3, 10, 20, 30, tzinfo=ZoneInfo("America/New_York"))
+
+
+@time_machine.travel(NOON_BOSTON, tick=False)
+def test_message_send_texts_and_records_the_activity(outbox):
+    contact = ContactFactory(phone="+16175550123")
+    activity = message_send(contact=contact, body="  Hi Jane, about your estimate.  ")
+    assert [(m.to, m.body) for m in outbox] == [("+16175550123", "Hi Jane, about your estimate.")]
+    assert activity.direction == "outgoing" and activity.kind == "message"
+    assert activity.openphone_id and activity.occurred_at == NOON_BOSTON
+    conversation = Conversation.objects.get(contact=contact)
+    assert conversation.last_activity_at == NOON_BOSTON and not conversation.waiting_for_reply
+
+
+@time_machine.travel(NOON_BOSTON, tick=False)
+def test_message_send_refuses_opted_out_contact_even_if_caller_has_stale_copy(outbox):
+    contact = ContactFactory()
+    stale = Contact.objects.get(pk=contact.pk)
+    contact_opt_out(contact=contact, reason="STOP", source="inbound_message")
+    with pytest.raises(TextRefused) as excinfo:
+        message_send(contact=stale, body="Hello")
+    assert excinfo.value.code == "opted_out"
+    assert outbox == [] and Activity.objects.count() == 0
+
+
+@time_machine.travel(NIGHT_BOSTON, tick=False)
+def test_message_send_refuses_outside_the_local_window(outbox):
+    contact = ContactFactory(phone="+16175550123")
+    with pytest.raises(TextRefused) as excinfo:
+        message_send(contact=contact, body="Hello")
+    assert excinfo.value.code == "outside_window"
+    assert outbox == []
+
+
+@time_machine.travel(NOON_BOSTON, tick=False)
+def test_message_send_refuses_empty_and_numberless(outbox):
+    with pytest.raises(TextRefused):
+        message_send(contact=ContactFactory(), body="   ")
+    with pytest.raises(TextRefused) as excinfo:
+        message_send(contact=ContactFactory(phone=None), body="Hi")
+    assert excinfo.value.code == "no_phone"
+    assert outbox == []
