@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
+    "crm",
     "contacts",
     "properties",
     "campaigns",
@@ -149,6 +150,12 @@ OPENPHONE_PHONE_NUMBER_ID = env("OPENPHONE_PHONE_NUMBER_ID", default="")
 SMS_BACKEND = env("SMS_BACKEND", default="crm.sms.ConsoleBackend")
 # Region assumed for phone numbers typed without a country code.
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
+
+# --- Campaigns --------------------------------------------------------------------------
+# Most texts per calendar day (business time zone) on one OpenPhone line, across all campaigns.
+CAMPAIGN_LINE_DAILY_CAP = env.int("CAMPAIGN_LINE_DAILY_CAP", default=125)
+# A homeowner texted by one campaign is not texted by another within this many days.
+CAMPAIGN_COOLDOWN_DAYS = env.int("CAMPAIGN_COOLDOWN_DAYS", default=30)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
