@@ -10,6 +10,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q
 from django.http import HttpResponse
@@ -198,6 +199,19 @@ class WaitingForReplyFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MostRecentlyActiveFirstChangeList(ChangeList):
+    """Unless a column is clicked, the office sees who talked to us most recently first.
+
+    Done here rather than in ModelAdmin.ordering, which Django also applies to contact
+    pickers on other pages, where the list annotations do not exist.
+    """
+
+    def get_ordering(self, request, queryset):
+        if ORDER_VAR in self.params:
+            return super().get_ordering(request, queryset)
+        return [F("last_activity_at_").desc(nulls_last=True), "last_name", "first_name", "-pk"]
+
+
 # --- Admins --------------------------------------------------------------------------------
 
 
@@ -252,9 +266,8 @@ class ContactAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin
     def get_queryset(self, request):
         return contacts_with_list_facts(super().get_queryset(request))
 
-    def get_ordering(self, request):
-        # Most recently active first: the office works on who is talking to us now.
-        return [F("last_activity_at_").desc(nulls_last=True), "last_name", "first_name"]
+    def get_changelist(self, request, **kwargs):
+        return MostRecentlyActiveFirstChangeList
 
     def phone_matches(self, contacts) -> Q:
         return Q(pk__in=contacts)

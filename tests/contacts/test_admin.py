@@ -280,3 +280,25 @@ def test_export_csv_has_the_selected_homeowners(admin_client):
     assert kelly["property"] == "48 Chadwick St, Haverhill"
     assert kelly["property_count"] == "1"
     assert rows[0]["first_name"] == "'=HYPERLINK(1)"  # never run as a spreadsheet formula
+
+
+def test_list_shows_the_most_recently_active_homeowners_first(admin_client):
+    quiet = ContactFactory(last_name="Aaronson")
+    active = ContactFactory(last_name="Zwicker")
+    ActivityFactory(contact=quiet, occurred_at=timezone.now() - datetime.timedelta(days=9))
+    ActivityFactory(contact=active, occurred_at=timezone.now() - datetime.timedelta(hours=1))
+    never = ContactFactory(last_name="Abbott")
+    _, html = _changelist_queries(admin_client)
+    positions = [html.index(reverse("admin:contacts_contact_change", args=[c.pk])) for c in (active, quiet, never)]
+    assert positions == sorted(positions)
+
+
+def test_contact_picker_on_other_pages_finds_by_phone_typed_any_way(admin_client):
+    wanted = ContactFactory(first_name="Maureen", last_name="Kelly", phone="+16175550123")
+    ContactFactory(first_name="Other", phone="+16175550199")
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "properties", "model_name": "propertycontact", "field_name": "contact", "term": "(617) 555-0123"},
+    )
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [str(wanted.pk)]
