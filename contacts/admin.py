@@ -209,7 +209,12 @@ class MostRecentlyActiveFirstChangeList(ChangeList):
     def get_ordering(self, request, queryset):
         if ORDER_VAR in self.params:
             return super().get_ordering(request, queryset)
-        return [F("last_activity_at_").desc(nulls_last=True), "last_name", "first_name", "-pk"]
+        return [F("last_activity_at_").desc(nulls_last=True), "-pk"]
+
+    def get_ordering_field_columns(self):
+        if ORDER_VAR in self.params:
+            return super().get_ordering_field_columns()
+        return {self.list_display.index("last_activity"): "desc"}
 
 
 # --- Admins --------------------------------------------------------------------------------
@@ -234,7 +239,7 @@ class ContactAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin
     form = ContactAdminForm
     list_display = [
         "name", "phone_formatted", "status_badge", "tag_list", "first_property_display", "property_count_display",
-        "last_activity", "opted_out",
+        "last_activity", "do_not_text",
     ]
     list_display_links = ["name"]
     list_filter = [
@@ -251,7 +256,7 @@ class ContactAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin
         ("Mailing address", {"fields": ["mailing_address", ("mailing_city", "mailing_state", "mailing_zip")]}),
         ("Notes", {"fields": ["notes"]}),
         ("Do not text", {
-            "fields": [("opted_out", "opted_out_at"), "opted_out_reason"],
+            "fields": [("opted_out", "opted_out_at", "opted_out_reason")],
             "description": "Set by the homeowner's STOP reply or the “Mark as do-not-text” action; kept in the "
                            "opt-out history below.",
         }),
@@ -280,7 +285,7 @@ class ContactAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin
 
     @admin.display(description="Phone", ordering="phone")
     def phone_formatted(self, contact):
-        return format_phone(contact.phone) or "—"
+        return format_html('<span class="nowrap">{}</span>', format_phone(contact.phone)) if contact.phone else "—"
 
     @admin.display(description="Status", ordering="lead_status")
     def status_badge(self, contact):
@@ -299,21 +304,30 @@ class ContactAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin
     def first_property_display(self, contact):
         return contact.first_property or "—"
 
-    @admin.display(description="Properties", ordering="property_count")
+    @admin.display(description="Houses", ordering="property_count")
     def property_count_display(self, contact):
         return contact.property_count
 
-    @admin.display(description="Last activity", ordering=F("last_activity_at_").desc(nulls_last=True))
+    @admin.display(description="Last activity", ordering="last_activity_at_")
     def last_activity(self, contact):
         at = contact.last_activity_at_
         if at is None:
             return "—"
         local = timezone.localtime(at)
-        label = local.strftime("%b %-d, %-I:%M %p")
+        days_ago = (timezone.localdate() - local.date()).days
+        day = {0: "Today", 1: "Yesterday"}.get(days_ago, local.strftime("%b %-d"))
+        label = format_html('<span class="nowrap" title="{}">{}, {}</span>', local.strftime("%A %b %-d, %Y %-I:%M %p"),
+                            day, local.strftime("%-I:%M %p"))
         if contact.waiting_for_reply_:
             return format_html('{} <span class="waiting-badge" title="Their message awaits our reply">waiting</span>',
                                label)
         return label
+
+    @admin.display(description="Texts", ordering="opted_out")
+    def do_not_text(self, contact):
+        if contact.opted_out:
+            return format_html('<span class="dnt-badge" title="{}">Do not text</span>', contact.opted_out_reason)
+        return ""
 
     # --- change page ---
 

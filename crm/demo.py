@@ -323,7 +323,7 @@ def build_property_facts(rng: random.Random, town: Town, *, rental: bool) -> dic
     bathrooms = max(1.0, min(4.5, round(bedrooms * rng.uniform(0.45, 0.75) * 2) / 2))
     value = int(town.median_value * (square_feet / 1700) ** 0.6 * rng.uniform(0.82, 1.22) / 1000) * 1000
     today = dt.date.today()
-    years_owned = max(0, min(int(rng.triangular(1, 40, 9)), today.year - year))
+    years_owned = max(0, min(int(rng.triangular(0, 38, 5)), today.year - year))
     purchase_price = int(value / (1.048 ** years_owned) * rng.uniform(0.85, 1.08) / 500) * 500
     purchase_date = dt.date(today.year - years_owned, rng.randint(1, 12), rng.randint(1, 28))
     paid_off = rng.random() < 0.12  # drawn every time, so the stream of numbers never depends on the date
@@ -397,9 +397,11 @@ def build_households(rng: random.Random, homeowners: int) -> tuple[list[PersonPl
         first_names, other_names = rng.choice([(FIRST_NAMES_A, FIRST_NAMES_B), (FIRST_NAMES_B, FIRST_NAMES_A)])
         primary = new_person(town, first_names=first_names)
         street, zip_code = new_address(town)
+        facts = build_property_facts(rng, town, rental=False)
+        if facts["property_type"] == "Condo":
+            street = f"{street} Unit {rng.randint(1, 12)}"
         primary.mailing_address, primary.mailing_city, primary.mailing_zip = street, town.name, zip_code
-        house = PropertyPlan(street, town.name, zip_code, build_property_facts(rng, town, rental=False),
-                             [(primary.index, OwnerRole.PRIMARY_OWNER)])
+        house = PropertyPlan(street, town.name, zip_code, facts, [(primary.index, OwnerRole.PRIMARY_OWNER)])
         properties.append(house)
         if len(people) < homeowners and rng.random() < 0.3:
             same_name = primary.last_name if rng.random() < 0.8 else None
@@ -409,8 +411,10 @@ def build_households(rng: random.Random, homeowners: int) -> tuple[list[PersonPl
             house.owners.append((second.index, OwnerRole.SECONDARY_OWNER))
         if rng.random() < 0.07:  # a landlord: a rental nearby as well
             rental_street, rental_zip = new_address(town)
-            properties.append(PropertyPlan(rental_street, town.name, rental_zip,
-                                           build_property_facts(rng, town, rental=True),
+            facts = build_property_facts(rng, town, rental=True)
+            if facts["property_type"] == "Condo":
+                rental_street = f"{rental_street} Unit {rng.randint(1, 12)}"
+            properties.append(PropertyPlan(rental_street, town.name, rental_zip, facts,
                                            [(primary.index, OwnerRole.PRIMARY_OWNER)]))
             primary.tags.append("Landlord")
     return people, properties
@@ -511,11 +515,12 @@ def build_conversation(rng: random.Random, person: PersonPlan, house: PropertyPl
         events.append(EventPlan(key(), ActivityKind.MESSAGE, Direction.INCOMING, at, text.format(**words),
                                 "received"))
 
-    def call(direction: str, at: dt.datetime, *, answered: bool, detailed: bool = False, by: str = "") -> None:
+    def call(direction: str, at: dt.datetime, *, answered: bool, detailed: bool = False, by: str = "",
+             summary: str = "") -> None:
         event = EventPlan(key(), ActivityKind.CALL, direction, at, status="completed" if answered else "missed",
                           duration_seconds=rng.randint(95, 640) if answered else None, sent_by=by)
         if answered and (detailed or rng.random() < 0.5):
-            event.summary = rng.choice(CALL_SUMMARIES)
+            event.summary = summary or rng.choice(CALL_SUMMARIES)
             if detailed or rng.random() < 0.5:
                 event.transcript = CALL_TRANSCRIPT.format(**words)
         events.append(event)
@@ -535,7 +540,7 @@ def build_conversation(rng: random.Random, person: PersonPlan, house: PropertyPl
         call(Direction.INCOMING, start, answered=False)
         voicemail(clock.after(start, 1, 1, ours=False))
         call(Direction.OUTGOING, clock.after(events[-1].at, 20, 150, ours=True), answered=True, detailed=True,
-             by="maria")
+             by="maria", summary=rng.choice((CALL_SUMMARIES[0], CALL_SUMMARIES[2])))
         ours("Great talking with you, {first}! Confirming Kevin's free estimate at {address}. Reply here with any "
              "questions.", clock.after(events[-1].at, 5, 30, ours=True), by="maria")
     elif scenario == "inbound_text":
