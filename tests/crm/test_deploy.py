@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,8 +39,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_production_refuses_the_development_default_key():
-    result = _manage("check", **{**PRODUCTION, "SECRET_KEY": "insecure-dev-key-change-me"})
+@pytest.mark.parametrize(
+    "placeholder",
+    ["insecure-dev-key-change-me", "change-me-to-a-long-random-string-of-at-least-fifty-characters-0000", "short"],
+)
+def test_production_refuses_placeholder_keys(placeholder):
+    result = _manage("check", **{**PRODUCTION, "SECRET_KEY": placeholder})
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
