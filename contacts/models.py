@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from .phone import format_phone
+from .phone import format_phone, normalize_phone
 
 
 class LeadStatus(models.TextChoices):
@@ -42,7 +43,32 @@ class Tag(models.Model):
         return self.name
 
 
-class Contact(models.Model):
+class PhoneNormalizingModel(models.Model):
+    """Model validation accepts `phone` in any format people type and stores it as E.164."""
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None):
+        exclude = set(exclude or ())
+        errors: dict = {}
+        if "phone" not in exclude and (self.phone or "").strip():
+            try:
+                self.phone = normalize_phone(self.phone)
+            except ValidationError as exc:
+                errors["phone"] = exc.error_list
+                exclude.add("phone")
+        elif "phone" not in exclude and self._meta.get_field("phone").null:
+            self.phone = None  # blank means "no number", never an empty string that would collide
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Contact(PhoneNormalizingModel):
     """A homeowner (or anyone who texted us). One row per person, keyed by their main mobile number."""
 
     first_name = models.CharField(max_length=100, blank=True)
@@ -104,8 +130,27 @@ class Contact(models.Model):
     def phone_display(self) -> str:
         return format_phone(self.phone)
 
+    def validate_unique(self, exclude=None):
+        """A number belongs to one person: refuse it, linking to its owner, if anyone else has it."""
+        exclude = set(exclude or ())
+        errors: dict = {}
+        if "phone" not in exclude and self.phone:
+            from .selectors import contact_phone_owner
+            from .services import duplicate_phone_error
 
-class ContactPhone(models.Model):
+            owner = contact_phone_owner(e164=self.phone, other_than=self.pk)
+            if owner is not None:
+                errors["phone"] = [duplicate_phone_error(owner)]
+        try:
+            # Our check above replaces Django's generic "Contact with this Phone already exists."
+            super().validate_unique(exclude=exclude | {"phone"})
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ContactPhone(PhoneNormalizingModel):
     """Every number we have seen for a person, the main one included, so none is ever dropped."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
@@ -118,6 +163,25 @@ class ContactPhone(models.Model):
 
     def __str__(self) -> str:
         return format_phone(self.phone)
+
+    def validate_unique(self, exclude=None):
+        """A further number may not belong to another person either."""
+        exclude = set(exclude or ())
+        errors: dict = {}
+        if "phone" not in exclude and self.phone:
+            from .selectors import contact_phone_owner
+            from .services import duplicate_phone_error
+
+            owner = contact_phone_owner(e164=self.phone, other_than=self.contact_id)
+            if owner is not None:
+                errors["phone"] = [duplicate_phone_error(owner)]
+                exclude.add("phone")
+        try:
+            super().validate_unique(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 class OptOutEvent(models.Model):

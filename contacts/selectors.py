@@ -1,9 +1,22 @@
 """Reads about homeowners: lookups by phone, timelines."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import re
 
-from .models import Activity, Contact
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat
+
+from .models import Activity, Contact, ContactPhone, Conversation
 from .phone import try_normalize_phone
 
 # A contact page shows this many timeline entries; older ones are a click away.
@@ -21,9 +34,69 @@ def contact_get_by_phone(*, phone: str) -> Contact | None:
     )
 
 
+def contact_phone_owner(*, e164: str, other_than: int | None = None) -> Contact | None:
+    """The contact, other than `other_than`, whose main or further number is `e164`, or None."""
+    others = Contact.objects.all() if other_than is None else Contact.objects.exclude(pk=other_than)
+    return others.filter(phone=e164).first() or others.filter(phones__phone=e164).first()
+
+
 def contact_timeline(*, contact: Contact, limit: int | None = TIMELINE_LIMIT) -> QuerySet[Activity]:
     """The contact's activities, newest first, with who sent them."""
     qs = Activity.objects.filter(contact=contact).select_related("sent_by", "conversation").order_by(
         "-occurred_at", "-id"
     )
     return qs[:limit] if limit else qs
+
+
+# Digits a partial phone search needs before it is worth matching inside numbers ("0123", "555-0123").
+PARTIAL_PHONE_MIN_DIGITS = 4
+_PHONE_CHARACTERS = re.compile(r"^[\d\s().+\-]+$")
+
+
+def contacts_matching_phone(*, term: str) -> QuerySet[Contact] | None:
+    """Contacts whose main or further number matches `term` typed in any format, or None if it is no number.
+
+    A whole number ("(617) 555-0123", "617.555.0123") is normalized and matched exactly; a
+    fragment made only of digits and phone punctuation ("555-0123") matches inside numbers.
+    """
+    term = (term or "").strip()
+    if not term:
+        return None
+    e164 = try_normalize_phone(term)
+    if e164 is not None:
+        further = ContactPhone.objects.filter(phone=e164).values("contact_id")
+        return Contact.objects.filter(Q(phone=e164) | Q(pk__in=further))
+    digits = re.sub(r"\D", "", term)
+    if _PHONE_CHARACTERS.match(term) and len(digits) >= PARTIAL_PHONE_MIN_DIGITS:
+        further = ContactPhone.objects.filter(phone__contains=digits).values("contact_id")
+        return Contact.objects.filter(Q(phone__contains=digits) | Q(pk__in=further))
+    return None
+
+
+def contacts_with_list_facts(queryset: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
+    """Contacts with what the office list shows, computed in the same query whatever the page size.
+
+    Adds `last_activity_at_` (newest timeline entry), `property_count`, `first_property`
+    (address of the oldest link) and `waiting_for_reply_` (a conversation awaits our answer);
+    tags are prefetched in one query.
+    """
+    queryset = Contact.objects.all() if queryset is None else queryset
+    newest = Activity.objects.filter(contact=OuterRef("pk")).order_by("-occurred_at", "-id")
+    # Through the reverse relation, so contacts does not import the properties app.
+    itself = Contact.objects.filter(pk=OuterRef("pk"))
+    first_link = itself.filter(property_links__isnull=False).order_by("property_links__id")
+    return queryset.annotate(
+        last_activity_at_=Subquery(newest.values("occurred_at")[:1]),
+        property_count=Coalesce(
+            Subquery(itself.annotate(n=Count("property_links")).values("n")[:1], output_field=IntegerField()), 0
+        ),
+        first_property=Subquery(
+            first_link.values(
+                label=Concat(
+                    "property_links__property__address", Value(", "), "property_links__property__city",
+                    output_field=CharField(),
+                )
+            )[:1]
+        ),
+        waiting_for_reply_=Exists(Conversation.objects.filter(contact=OuterRef("pk"), waiting_for_reply=True)),
+    ).prefetch_related("tags")

@@ -48,6 +48,17 @@ def contact_create(*, phone: str | None = None, source: str = "manual", **fields
     return contact
 
 
+def contact_keep_main_phone(*, contact: Contact) -> bool:
+    """Record the contact's main number among all their numbers (old ones stay); True if it was new."""
+    if not contact.phone:
+        return False
+    with transaction.atomic():
+        _, created = ContactPhone.objects.get_or_create(
+            phone=contact.phone, defaults={"contact": contact, "label": "main"}
+        )
+    return created
+
+
 def contact_opt_out(
     *,
     contact: Contact,

@@ -7,6 +7,8 @@ from crm.health import healthz
 admin.site.site_header = "Attack-a-Crack Foundation Repair"
 admin.site.site_title = "Attack-a-Crack CRM"
 admin.site.index_title = "Back office"
+# The homeowner list and page need the full width; the home page and breadcrumbs navigate.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),

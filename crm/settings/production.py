@@ -6,7 +6,8 @@ from .base import SECRET_KEY, env
 
 DEBUG = False
 
-if not SECRET_KEY or SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
+# "insecure..." is the development default; "change-me..." the placeholder in .env.example.
+if not SECRET_KEY or SECRET_KEY.startswith(("insecure", "change-me")) or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters in production."
     )

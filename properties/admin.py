@@ -1,0 +1,187 @@
+"""Admin for houses: find one by address, city, ZIP, parcel number, or its owner's name or phone."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from contacts.admin import ForbiddenActionIs403Mixin, PhoneSearchMixin
+from contacts.phone import format_phone
+
+from .addresses import address_key
+from .models import Property, PropertyContact
+
+# Decades offered by the "year built" filter; older houses fall in "Before 1900".
+FIRST_DECADE, LAST_DECADE = 1900, 2020
+
+
+class YearBuiltFilter(admin.SimpleListFilter):
+    title = "year built"
+    parameter_name = "built"
+
+    def lookups(self, request, model_admin):
+        decades = [(str(d), f"{d}s") for d in range(LAST_DECADE, FIRST_DECADE - 1, -10)]
+        return [*decades, ("before", f"Before {FIRST_DECADE}"), ("unknown", "Unknown")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "before":
+            return queryset.filter(year_built__lt=FIRST_DECADE)
+        if value == "unknown":
+            return queryset.filter(year_built__isnull=True)
+        if value and value.isdigit():
+            decade = int(value)
+            return queryset.filter(year_built__gte=decade, year_built__lt=decade + 10)
+        return queryset
+
+
+class EquityFilter(admin.SimpleListFilter):
+    title = "equity"
+    parameter_name = "equity"
+    # (value, label, lowest percent included, highest percent excluded)
+    RANGES = [
+        ("under", "Under water (below 0%)", None, 0),
+        ("0-20", "0–19%", 0, 20),
+        ("20-50", "20–49%", 20, 50),
+        ("50-80", "50–79%", 50, 80),
+        ("80+", "80% or more", 80, None),
+    ]
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, label, _, _ in self.RANGES] + [("unknown", "Unknown")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unknown":
+            return queryset.filter(equity_percent__isnull=True)
+        for value, _, low, high in self.RANGES:
+            if self.value() == value:
+                condition = Q()
+                if low is not None:
+                    condition &= Q(equity_percent__gte=low)
+                if high is not None:
+                    condition &= Q(equity_percent__lt=high)
+                return queryset.filter(condition)
+        return queryset
+
+
+class PropertyAdminForm(forms.ModelForm):
+    """Computes the normalized address key and refuses an address we already have, linking to it."""
+
+    class Meta:
+        model = Property
+        fields = [
+            "address", "city", "state", "zip_code", "apn", "subdivision", "latitude", "longitude", "property_type",
+            "year_built", "square_feet", "bedrooms", "bathrooms", "estimated_value", "estimated_equity",
+            "equity_percent", "purchase_date", "purchase_price", "high_equity", "owner_occupied", "listed_for_sale",
+            "listing_status", "foreclosure",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        address = (cleaned.get("address") or "").strip()
+        if not address:
+            return cleaned
+        key = address_key(address, cleaned.get("city", ""), cleaned.get("state", ""), cleaned.get("zip_code", ""))
+        existing = Property.objects.filter(address_key=key).exclude(pk=self.instance.pk).first()
+        if existing is not None:
+            url = reverse("admin:properties_property_change", args=[existing.pk])
+            raise ValidationError(
+                format_html('This address is already on file as <a href="{}">{}</a>.', url, str(existing)),
+                code="address_duplicate",
+            )
+        self.instance.address_key = key
+        return cleaned
+
+
+class OwnerInline(admin.TabularInline):
+    model = PropertyContact
+    fk_name = "property"
+    extra = 0
+    autocomplete_fields = ["contact"]
+    fields = ["contact", "role", "owner_phone"]
+    readonly_fields = ["owner_phone"]
+    verbose_name = "owner"
+    verbose_name_plural = "Owners and residents"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("contact")
+
+    @admin.display(description="Phone")
+    def owner_phone(self, link):
+        return format_phone(link.contact.phone) if link.pk and link.contact_id else ""
+
+
+@admin.register(Property)
+class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
+    form = PropertyAdminForm
+    list_display = [
+        "address", "city", "zip_code", "property_type", "year_built", "value_display", "equity_display",
+        "owner_occupied", "owner_list",
+    ]
+    list_filter = ["city", YearBuiltFilter, "owner_occupied", EquityFilter, "property_type", "foreclosure"]
+    search_fields = [
+        "address", "city", "=zip_code", "=apn", "contact_links__contact__first_name",
+        "contact_links__contact__last_name",
+    ]
+    search_help_text = "Address, city, ZIP, parcel number (APN), owner's name, or owner's phone typed any way"
+    list_per_page = 50
+    readonly_fields = ["address_key", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["address", ("city", "state", "zip_code"), "address_key", ("apn", "subdivision"),
+                           ("latitude", "longitude")]}),
+        ("House", {"fields": [("property_type", "year_built"), ("square_feet", "bedrooms", "bathrooms")]}),
+        ("Value and equity", {"fields": [("estimated_value", "estimated_equity", "equity_percent"),
+                                         ("purchase_date", "purchase_price"), "high_equity"]}),
+        ("Occupancy and market", {"fields": [("owner_occupied", "listed_for_sale", "listing_status"),
+                                             "foreclosure"]}),
+        ("System", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
+    ]
+    inlines = [OwnerInline]
+
+    def get_queryset(self, request):
+        owners = PropertyContact.objects.select_related("contact").order_by("id")
+        return super().get_queryset(request).prefetch_related(Prefetch("contact_links", queryset=owners))
+
+    def phone_matches(self, contacts) -> Q:
+        return Q(pk__in=PropertyContact.objects.filter(contact__in=contacts).values("property_id"))
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        street = _street_key(search_term)
+        if street:
+            # "12 Main Street" finds "12 MAIN ST": compare the normalized street, not the words typed.
+            results = results | queryset.filter(address_key__startswith=f"{street}|")
+        return results, may_have_duplicates
+
+    @admin.display(description="Est. value", ordering="estimated_value")
+    def value_display(self, prop):
+        return f"${prop.estimated_value:,}" if prop.estimated_value is not None else "—"
+
+    @admin.display(description="Equity", ordering="equity_percent")
+    def equity_display(self, prop):
+        return f"{prop.equity_percent}%" if prop.equity_percent is not None else "—"
+
+    @admin.display(description="Owners")
+    def owner_list(self, prop):
+        links = list(prop.contact_links.all())  # prefetched with the contacts: no query per row
+        if not links:
+            return "—"
+        return format_html_join(
+            ", ", '<a href="{}">{}</a>',
+            ((reverse("admin:contacts_contact_change", args=[link.contact_id]), str(link.contact)) for link in links),
+        )
+
+
+def _street_key(term: str) -> str:
+    """The normalized street part of a typed address ("12 main street" -> "12 MAIN ST"), or ""."""
+    term = (term or "").strip()
+    if not term or not term[0].isdigit() or " " not in term:
+        return ""
+    try:
+        key = address_key(term)
+    except ValueError:
+        return ""
+    return "" if key.startswith("~") else key.split("|", 1)[0]
