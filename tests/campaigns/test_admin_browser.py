@@ -12,6 +12,13 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
+def office_user():
+    """Created before Playwright starts: ORM calls made while its event loop runs would open a
+    second, never-closed database connection (Django keys connections by async context)."""
+    return UserFactory(username="office", is_superuser=True)
+
+
+@pytest.fixture
 def page(monkeypatch):
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian's chromium is not installed")
@@ -28,8 +35,7 @@ def page(monkeypatch):
         browser.close()
 
 
-def test_counter_updates_as_staff_type_and_switches_to_ucs2(live_server, page):
-    UserFactory(username="office", is_superuser=True)
+def test_counter_updates_as_staff_type_and_switches_to_ucs2(office_user, live_server, page):
     page.goto(live_server.url + reverse("admin:login"))
     page.fill("#id_username", "office")
     page.fill("#id_password", "pw-for-tests-1")
