@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from campaigns.admin_actions import add_contacts_to_campaign
 from properties.models import PropertyContact
 
 from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag
@@ -263,7 +264,7 @@ class ContactAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin
         ("System", {"fields": ["openphone_contact_id", ("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
     inlines = [ContactPhoneInline, PropertyContactInline, OptOutEventInline]
-    actions = ["mark_opted_out", "add_tag", "export_csv"]
+    actions = ["mark_opted_out", "add_tag", add_contacts_to_campaign, "export_csv"]
 
     class Media:
         css = {"all": ["contacts/admin.css"]}

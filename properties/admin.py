@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from campaigns.admin_actions import add_property_owners_to_campaign
 from contacts.admin import ForbiddenActionIs403Mixin, PhoneSearchMixin
 from contacts.phone import format_phone
 
@@ -140,6 +141,7 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmi
         ("System", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
     inlines = [OwnerInline]
+    actions = [add_property_owners_to_campaign]
 
     def get_queryset(self, request):
         owners = PropertyContact.objects.select_related("contact").order_by("id")
