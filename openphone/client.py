@@ -217,10 +217,12 @@ class TokenBucket:
         rate: float = DEFAULT_RATE_PER_SECOND,
         capacity: float = DEFAULT_BURST,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.perf_counter,
         sleep: Callable[[float], None] = time.sleep,
         keep_grants: int = 1000,
     ):
+        # perf_counter, not monotonic: tests freeze time.monotonic with time-machine
+        # (tick=False), and a frozen clock would never refill the bucket.
         if rate <= 0 or capacity < 1:
             raise ValueError("rate must be > 0 and capacity >= 1")
         self.rate = float(rate)
@@ -236,10 +238,16 @@ class TokenBucket:
     def acquire(self) -> float:
         """Take one token, waiting as long as needed; returns the seconds waited."""
         waited = 0.0
+        slept = 0.0
         while True:
             with self._lock:
                 now = self.clock()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+                elapsed = now - self._updated
+                if elapsed <= 0 and slept:
+                    # The clock did not move while we slept (a frozen test clock): count the
+                    # sleep itself, so the bucket still refills and nobody waits forever.
+                    elapsed = slept
+                self._tokens = min(self.capacity, self._tokens + elapsed * self.rate)
                 self._updated = now
                 # The epsilon absorbs float rounding: a refill of exactly the missing fraction
                 # can land at 0.9999999..., and a sleep of 1e-17 s would never move the clock.
@@ -250,8 +258,9 @@ class TokenBucket:
                         del self.grants[: -self._keep]
                     return waited
                 delay = (1 - self._tokens) / self.rate
-            # Sleep outside the lock so other threads can refill/compute; re-check after.
+            # Sleep outside the lock so other threads can take their turn; re-check after.
             self.sleep(delay)
+            slept = delay
             waited += delay
 
 

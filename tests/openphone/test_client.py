@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+import time_machine
 
 from openphone.client import (
     OpenPhoneAuthError,
@@ -365,3 +366,21 @@ def test_contacts_crud_and_list(client, fake_openphone):
     client.delete_contact(created["id"])
     with pytest.raises(OpenPhoneNotFound):
         client.get_contact(created["id"])
+
+
+def test_token_bucket_still_paces_when_the_clock_is_frozen():
+    """time-machine's tick=False freezes time.monotonic; the bucket must neither hang nor burst."""
+    slept: list[float] = []
+    bucket = TokenBucket(rate=10, clock=lambda: 42.0, sleep=slept.append)
+    for _ in range(5):
+        bucket.acquire()
+    assert len(bucket.grants) == 5
+    assert slept == [pytest.approx(0.1)] * 4
+
+
+@time_machine.travel(datetime(2026, 3, 10, 16, 0, tzinfo=UTC), tick=False)
+def test_client_works_under_a_frozen_test_clock(fake_openphone):
+    client = OpenPhoneClient(throttle=TokenBucket(rate=1000))
+    for _ in range(5):
+        assert client.list_phone_numbers()
+    assert len(fake_openphone.requests) == 5
