@@ -1,2 +1,1 @@
-"""Fixtures for OpenPhone tests: `fake_openphone`, a real HTTP server speaking the contract."""
-from tests.openphone.fake_openphone import fake_openphone, fake_openphone_server  # noqa: F401
+"""OpenPhone tests use `fake_openphone` (tests/openphone/fake_openphone.py), registered suite-wide in tests/conftest.py."""
