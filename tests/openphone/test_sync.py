@@ -178,9 +178,9 @@ def test_history_start_after_stop_leaves_the_homeowner_opted_in(fake_openphone):
 
 
 def test_sync_queries_stay_bounded_per_item(fake_openphone, django_assert_max_num_queries):
-    """One page of 20 texts: about 8 queries per text (lookup, savepoint, insert, conversation) plus a fixed part."""
+    """One page of 20 texts: about 6 queries per new text (lookups, savepoint, insert, conversation) plus a fixed part."""
     seed_history(fake_openphone, conversations=1, messages_per=20, calls_per=0)
-    with django_assert_max_num_queries(20 * 8 + 40):
+    with django_assert_max_num_queries(20 * 6 + 40):
         sync_line(line=DEFAULT_LINE_ID)
 
 
@@ -304,3 +304,22 @@ def test_a_conversation_listed_twice_is_queued_once(fake_openphone):
     checkpoint = sync_line(line=DEFAULT_LINE_ID, page_size=2)
     assert checkpoint.counts["conversations"] == 3
     assert SyncConversation.objects.filter(checkpoint=checkpoint).count() == 3
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise(fake_openphone):
+    seed_history(fake_openphone, conversations=3, messages_per=1, calls_per=0)
+    plain = _run("--page-size", "2")
+    assert "PNtoDbDhuz: conversations page of 2; 2 queued" in plain
+    assert "PNtoDbDhuz: messages page of 1; conversations 0/3" in plain
+    assert "\r" not in plain
+
+    terminal = _Terminal()
+    call_command("sync_openphone", "--page-size", "2", stdout=terminal)
+    shown = terminal.getvalue()
+    assert "\r" in shown and "PNtoDbDhuz texts and calls" in shown and "3/3" in shown
+    assert "conversations page of" not in shown

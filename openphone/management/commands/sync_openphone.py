@@ -129,7 +129,9 @@ class _Reporter:
         if self.stage != stage:
             self.close()
             self.stage = stage
-            self.bar = tqdm(total=total, desc=desc, unit="conv", file=sys.stdout, dynamic_ncols=True)
+            # The raw stream: the command's OutputWrapper would add a newline to every redraw.
+            stream = getattr(self.command.stdout, "_out", sys.stdout)
+            self.bar = tqdm(total=total, desc=desc, unit="conv", file=stream, dynamic_ncols=True)
         self.bar.n = position
         self.bar.refresh()
 
