@@ -23,6 +23,7 @@ from django.utils.text import Truncator
 from campaigns.admin_actions import add_contacts_to_campaign
 from properties.models import PropertyContact
 
+from .admin_send_text import SendTextAdminMixin
 from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag
 from .phone import format_phone
 from .selectors import TIMELINE_LIMIT, contact_timeline, contacts_matching_phone, contacts_with_list_facts
@@ -236,7 +237,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
+class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
     form = ContactAdminForm
     list_display = [
         "name", "phone_formatted", "status_badge", "tag_list", "first_property_display", "property_count_display",

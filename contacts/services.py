@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .models import Contact, ContactPhone, OptOutEvent, Tag
+from .models import Activity, Contact, ContactPhone, OptOutEvent, Tag
 from .phone import normalize_phone
 
 
@@ -209,3 +209,172 @@ def message_send(
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=now, waiting_for_reply=False)
     return activity
+
+
+# --- OpenPhone activity, shared by the webhook handlers and the history sync ------------------
+
+def contact_get_or_create_by_phone(*, phone: str, source: str) -> tuple[Contact, bool]:
+    """The contact whose main or further number is `phone`, or a new one with that number.
+
+    `phone` may be in any format; an invalid number raises ValidationError (callers that
+    read numbers from OpenPhone skip and count those). Safe against a concurrent creation
+    of the same number (webhook and sync racing): the loser reads the winner's row.
+    """
+    from django.db import IntegrityError
+
+    e164 = normalize_phone(phone)
+
+    def existing() -> Contact | None:
+        return (
+            Contact.objects.filter(phone=e164).first()
+            or Contact.objects.filter(phones__phone=e164).first()
+        )
+
+    with transaction.atomic():
+        found = existing()
+        if found is not None:
+            return found, False
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(phone=e164, source=source)
+                ContactPhone.objects.create(contact=contact, phone=e164, label="main")
+        except IntegrityError:
+            found = existing()
+            if found is None:
+                raise
+            return found, False
+    return contact, True
+
+
+# How far along a provider status is; a late, older report (a "sent" arriving after
+# "delivered") must not overwrite a later one. Unknown statuses rank just above "queued".
+_STATUS_PROGRESS = {
+    "queued": 0,
+    "initiated": 1, "ringing": 1,
+    "sent": 2, "in-progress": 2, "answered": 2,
+    "delivered": 3, "undelivered": 3, "failed": 3, "received": 3, "completed": 3, "busy": 3,
+    "no-answer": 3, "canceled": 3, "missed": 3, "forwarded": 3, "abandoned": 3,
+}
+_UNKNOWN_STATUS_PROGRESS = 1
+# Activity fields `activity_record` accepts through **extra.
+_ACTIVITY_RECORD_EXTRA_FIELDS = frozenset({"recording_url", "transcript", "summary", "sent_by", "membership"})
+
+
+def _status_progress(status: str) -> int:
+    return _STATUS_PROGRESS.get(status, _UNKNOWN_STATUS_PROGRESS)
+
+
+def activity_record(
+    *,
+    contact: Contact,
+    kind: str,
+    direction: str,
+    openphone_id: str,
+    occurred_at: datetime,
+    phone_number_id: str,
+    body: str = "",
+    status: str = "",
+    duration_seconds: int | None = None,
+    openphone_conversation_id: str | None = None,
+    **extra,
+) -> tuple[Activity, bool]:
+    """Record an OpenPhone message or call on the contact's timeline, once per OpenPhone id.
+
+    Returns (activity, created). Recording the same id again creates nothing; it only
+    brings in newer information: a status further along (never back from "delivered" to
+    "sent"), a duration, a body, a recording, transcript or summary that was missing.
+    The conversation (contact + line) is created if needed, gets the OpenPhone
+    conversation id if it had none, and its `last_activity_at` moves forward. Only when
+    this is the newest activity of the conversation does a message set
+    `waiting_for_reply` (incoming: True, outgoing: False). `extra` may hold
+    recording_url, transcript, summary, sent_by, membership.
+    """
+    from django.db import IntegrityError
+    from django.db.models import Q
+
+    from .models import ActivityKind, Conversation, Direction
+
+    unknown = set(extra) - _ACTIVITY_RECORD_EXTRA_FIELDS
+    if unknown:
+        raise TypeError(f"activity_record() got unexpected fields: {', '.join(sorted(unknown))}")
+    if not openphone_id:
+        raise ValueError("activity_record() needs the OpenPhone id (AC...) to stay idempotent.")
+    if not phone_number_id:
+        raise ValueError("activity_record() needs the OpenPhone line (PN...).")
+
+    # No savepoint of its own: inside a caller's transaction (a sync page, a webhook event) a
+    # failure here must undo the caller's whole unit anyway, and two fewer queries per record
+    # add up over a history of thousands of texts.
+    with transaction.atomic(savepoint=False):
+        conversation, _ = Conversation.objects.get_or_create(contact=contact, phone_number_id=phone_number_id)
+        if (
+            openphone_conversation_id
+            and not conversation.openphone_conversation_id
+            and not Conversation.objects.filter(openphone_conversation_id=openphone_conversation_id).exists()
+        ):
+            conversation.openphone_conversation_id = openphone_conversation_id
+            conversation.save(update_fields=["openphone_conversation_id"])
+
+        activity = Activity.objects.select_for_update().filter(openphone_id=openphone_id).first()
+        created = False
+        if activity is None:
+            try:
+                with transaction.atomic():
+                    activity = Activity.objects.create(
+                        contact=contact,
+                        conversation=conversation,
+                        kind=kind,
+                        direction=direction,
+                        body=body or "",
+                        status=status or "",
+                        openphone_id=openphone_id,
+                        occurred_at=occurred_at,
+                        duration_seconds=duration_seconds,
+                        **{k: v for k, v in extra.items() if v is not None},
+                    )
+                created = True
+            except IntegrityError:
+                # Another worker recorded the same id between our read and our insert.
+                activity = Activity.objects.select_for_update().get(openphone_id=openphone_id)
+
+        if not created:
+            changed: list[str] = []
+            if status and status != activity.status and (
+                not activity.status or _status_progress(status) >= _status_progress(activity.status)
+            ):
+                activity.status = status
+                changed.append("status")
+            if duration_seconds is not None and duration_seconds != activity.duration_seconds:
+                activity.duration_seconds = duration_seconds
+                changed.append("duration_seconds")
+            if body and not activity.body:
+                activity.body = body
+                changed.append("body")
+            for name, value in extra.items():
+                # Fill what is missing; never overwrite what staff or an earlier event recorded.
+                current = getattr(activity, f"{name}_id" if name in ("sent_by", "membership") else name)
+                if value not in (None, "") and current in (None, ""):
+                    setattr(activity, name, value)
+                    changed.append(name)
+            if activity.conversation_id is None and activity.contact_id == contact.pk:
+                activity.conversation = conversation
+                changed.append("conversation")
+            if changed:
+                activity.save(update_fields=[*changed, "updated_at"])
+
+        # Move the conversation forward only if this activity is its newest; one conditional
+        # UPDATE, so a concurrent older event cannot move it back. Skipped when the row we just
+        # read already shows this (a replay) or something newer.
+        fields: dict = {"last_activity_at": activity.occurred_at}
+        if activity.kind == ActivityKind.MESSAGE:
+            fields["waiting_for_reply"] = activity.direction == Direction.INCOMING
+        last = conversation.last_activity_at
+        already = last is not None and (
+            last > activity.occurred_at
+            or (last == activity.occurred_at and all(getattr(conversation, k) == v for k, v in fields.items()))
+        )
+        if not already:
+            Conversation.objects.filter(pk=conversation.pk).filter(
+                Q(last_activity_at__isnull=True) | Q(last_activity_at__lte=activity.occurred_at)
+            ).update(**fields)
+    return activity, created
