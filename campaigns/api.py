@@ -14,6 +14,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from crm.api import ConditionalRecordMixin, ErrorSerializer
+from crm.api_filters import DateTimeFilter
 
 from . import selectors, services
 from .models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
@@ -37,7 +38,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 class CampaignFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=CampaignStatus.choices)
     phone_number_id = filters.CharFilter()
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time (ISO 8601)."
     )
 
@@ -130,7 +131,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MembershipFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=MembershipStatus.choices)
     variant = filters.ChoiceFilter(choices=Variant.choices)
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time (ISO 8601)."
     )
 

@@ -14,6 +14,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from crm.api import ConditionalRecordMixin, TimelineCursorPagination
+from crm.api_filters import DateTimeFilter, IntegerFilter
 
 from . import selectors, services
 from .models import Activity, ActivityKind, Contact, ContactSource, Conversation, Direction, LeadStatus
@@ -85,7 +86,7 @@ class ContactFilter(filters.FilterSet):
     lead_status = filters.ChoiceFilter(choices=LeadStatus.choices)
     source = filters.ChoiceFilter(choices=ContactSource.choices)
     opted_out = filters.BooleanFilter()
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte",
         help_text="Only contacts changed at or after this time (ISO 8601), for incremental sync.",
     )
@@ -156,6 +157,8 @@ class ContactViewSet(ConditionalRecordMixin, viewsets.ModelViewSet):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
+    recording_url = serializers.CharField(read_only=True, help_text="Link to the call recording; empty if none.")
+
     class Meta:
         model = Activity
         fields = [
@@ -177,16 +180,16 @@ class NoteCreateSerializer(serializers.Serializer):
 
 
 class ActivityFilter(filters.FilterSet):
-    contact = filters.NumberFilter(field_name="contact_id")
+    contact = IntegerFilter(field_name="contact_id")
     kind = filters.ChoiceFilter(choices=ActivityKind.choices)
     direction = filters.ChoiceFilter(choices=Direction.choices)
     date = filters.DateFilter(field_name="occurred_at", lookup_expr="date", help_text="Occurred on this day.")
-    occurred_after = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
-    updated_since = filters.IsoDateTimeFilter(
+    occurred_after = DateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = DateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time (ISO 8601)."
     )
-    campaign = filters.NumberFilter(field_name="membership__campaign_id", help_text="Texts of this campaign.")
+    campaign = IntegerFilter(field_name="membership__campaign_id", help_text="Texts of this campaign.")
 
     class Meta:
         model = Activity
@@ -233,10 +236,10 @@ class ConversationSerializer(serializers.ModelSerializer):
 
 
 class ConversationFilter(filters.FilterSet):
-    contact = filters.NumberFilter(field_name="contact_id")
+    contact = IntegerFilter(field_name="contact_id")
     waiting_for_reply = filters.BooleanFilter(help_text="true: the homeowner wrote last and nobody has answered.")
     phone_number_id = filters.CharFilter(help_text="Our OpenPhone line (PN...).")
-    active_since = filters.IsoDateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
+    active_since = DateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
 
     class Meta:
         model = Conversation

@@ -7,9 +7,11 @@ from __future__ import annotations
 import hashlib
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import pagination, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import DjangoModelPermissions
@@ -147,6 +149,12 @@ def exception_handler(exc, context):
         set_rollback()
         return Response(_plain_validation_errors(exc, context.get("request")), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+@csrf_exempt  # a 404 whatever the method, never Django's HTML CSRF page
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/v1/ (e.g. `/contacts/1.5/`): a JSON 404 like the API's own, not an HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 # --- Conditional requests (ETag) ------------------------------------------------------------

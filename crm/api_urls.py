@@ -1,10 +1,11 @@
 """URLs of the REST API: /api/v1/ (the endpoints), /api/schema/ (OpenAPI 3), /api/docs/ and /api/redoc/."""
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from campaigns.api import CampaignViewSet, MembershipViewSet
 from contacts.api import ActivityViewSet, ContactViewSet, ConversationViewSet
+from crm.api import not_found
 from properties.api import PropertyViewSet
 
 router = DefaultRouter()
@@ -17,6 +18,7 @@ router.register("conversations", ConversationViewSet, basename="conversation")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),
+    re_path(r"^v1/", not_found),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -6,13 +6,16 @@ from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
 
 from crm.api import ConditionalRecordMixin
+from crm.api_filters import DateTimeFilter, IntegerFilter
 
 from . import selectors, services
 from .models import OwnerRole, Property
 
 
 class OwnerSerializer(serializers.Serializer):
-    contact = serializers.IntegerField(source="contact_id", min_value=1, help_text="The owner's contact id.")
+    contact = serializers.IntegerField(
+        source="contact_id", min_value=1, max_value=2**63 - 1, help_text="The owner's contact id."
+    )
     role = serializers.ChoiceField(choices=OwnerRole.choices, default=OwnerRole.PRIMARY_OWNER)
     name = serializers.CharField(source="contact.full_name", read_only=True)
     phone = serializers.CharField(source="contact.phone", read_only=True, allow_null=True)
@@ -48,15 +51,15 @@ class PropertyFilter(filters.FilterSet):
     city = filters.CharFilter(lookup_expr="iexact")
     zip_code = filters.CharFilter(help_text="Five-digit ZIP.")
     state = filters.CharFilter(lookup_expr="iexact")
-    year_built_min = filters.NumberFilter(field_name="year_built", lookup_expr="gte")
-    year_built_max = filters.NumberFilter(field_name="year_built", lookup_expr="lte")
-    equity_min = filters.NumberFilter(field_name="estimated_equity", lookup_expr="gte", help_text="Dollars.")
-    equity_max = filters.NumberFilter(field_name="estimated_equity", lookup_expr="lte", help_text="Dollars.")
-    equity_percent_min = filters.NumberFilter(field_name="equity_percent", lookup_expr="gte")
-    equity_percent_max = filters.NumberFilter(field_name="equity_percent", lookup_expr="lte")
+    year_built_min = IntegerFilter(field_name="year_built", lookup_expr="gte")
+    year_built_max = IntegerFilter(field_name="year_built", lookup_expr="lte")
+    equity_min = IntegerFilter(field_name="estimated_equity", lookup_expr="gte", help_text="Dollars.")
+    equity_max = IntegerFilter(field_name="estimated_equity", lookup_expr="lte", help_text="Dollars.")
+    equity_percent_min = IntegerFilter(field_name="equity_percent", lookup_expr="gte")
+    equity_percent_max = IntegerFilter(field_name="equity_percent", lookup_expr="lte")
     owner_occupied = filters.BooleanFilter()
-    owner = filters.NumberFilter(field_name="contact_links__contact_id", help_text="Owned by this contact id.")
-    updated_since = filters.IsoDateTimeFilter(
+    owner = IntegerFilter(field_name="contact_links__contact_id", help_text="Owned by this contact id.")
+    updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time (ISO 8601)."
     )
 

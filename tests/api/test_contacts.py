@@ -192,6 +192,15 @@ def test_updated_since_returns_only_changes_for_incremental_sync(office_client):
     assert sorted(c["id"] for c in everything.json()["results"]) == sorted([old.pk, new.pk])
 
 
+def test_updated_since_accepts_any_iso_offset_and_refuses_times_out_of_range(office_client):
+    contact = ContactFactory()
+    # PostgreSQL refuses offsets beyond ±15:59 itself; the API hands it UTC.
+    response = office_client.get(URL, {"updated_since": "2000-01-01T00:00:00+17:11"})
+    assert response.status_code == 200 and [c["id"] for c in response.json()["results"]] == [contact.pk]
+    out_of_range = office_client.get(URL, {"updated_since": "0001-01-01T00:00:00+17:11"})
+    assert out_of_range.status_code == 400 and "updated_since" in out_of_range.json()
+
+
 def test_updated_since_rejects_a_non_date(office_client):
     response = office_client.get(URL, {"updated_since": "yesterday"})
     assert response.status_code == 400 and "updated_since" in response.json()
