@@ -268,11 +268,6 @@ def membership_merge_values(membership: CampaignMembership) -> dict[str, str]:
 # --- Lists for the REST API -------------------------------------------------------------
 
 
-def campaign_list() -> QuerySet[Campaign]:
-    """Every campaign, newest first."""
-    return Campaign.objects.order_by("-created_at", "-id")
-
-
 def membership_list(*, campaign: Campaign | int) -> QuerySet[CampaignMembership]:
     """A campaign's members in enrollment order, with their contact."""
     campaign_id = campaign.pk if isinstance(campaign, Campaign) else campaign

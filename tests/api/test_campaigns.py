@@ -2,7 +2,7 @@
 import pytest
 
 from campaigns.models import Campaign, CampaignStatus
-from tests.factories import CampaignFactory, CampaignMembershipFactory
+from tests.factories import CampaignFactory, CampaignMembershipFactory, ContactFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,92 @@ def test_memberships_list_per_campaign_with_filters(office_client):
     assert [m["id"] for m in office_client.get(url, {"status": "pending"}).json()["results"]] == [pending.pk]
     assert office_client.get(f"{URL}999999/memberships/").status_code == 404
     assert office_client.get(f"{URL}{other.pk}/memberships/{sent.pk}/").status_code == 404
+
+
+# --- Enrollment and metrics (campaigns.services / campaigns.selectors) -----------------------------
+
+
+def test_enroll_by_ids_skips_and_counts_like_the_admin(office_client):
+    from contacts.services import contact_opt_out
+
+    campaign = CampaignFactory(name="Spring")
+    jane, bob, opted = ContactFactory(), ContactFactory(), ContactFactory()
+    contact_opt_out(contact=opted, reason="STOP", source="inbound_message")
+    url = f"{URL}{campaign.pk}/memberships/"
+    response = office_client.post(url, {"contact_ids": [jane.pk, bob.pk, opted.pk, 999999]}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["added"] == 2
+    assert body["skipped"] == {"opted_out": 1, "not_found": 1}
+    assert body["summary"].startswith("Added 2 contacts to “Spring”; skipped 2")
+    assert sorted(m["contact"] for m in office_client.get(url).json()["results"]) == sorted([jane.pk, bob.pk])
+
+    again = office_client.post(url, {"contact_ids": [jane.pk]}, format="json").json()
+    assert again["added"] == 0 and again["skipped"] == {"already_enrolled": 1}
+
+
+def test_enroll_by_tag(office_client):
+    campaign = CampaignFactory()
+    tagged = ContactFactory.create_batch(3)
+    tag = TagFactory(name="Pittsfield list")
+    for contact in tagged:
+        contact.tags.add(tag)
+    ContactFactory()
+    response = office_client.post(f"{URL}{campaign.pk}/memberships/", {"tag": "Pittsfield list"}, format="json")
+    assert response.status_code == 200 and response.json()["added"] == 3
+    assert set(campaign.memberships.values_list("contact_id", flat=True)) == {c.pk for c in tagged}
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"tag": "No such tag"}, "tag"),
+        ({}, "non_field_errors"),
+        ({"tag": "Pittsfield list", "contact_ids": [1]}, "non_field_errors"),
+        ({"contact_ids": []}, "contact_ids"),
+        ({"contact_ids": ["abc"]}, "contact_ids"),
+        ({"contact_ids": [2**70]}, "contact_ids"),
+    ],
+)
+def test_enroll_input_errors(office_client, payload, field):
+    TagFactory(name="Pittsfield list")
+    campaign = CampaignFactory()
+    response = office_client.post(f"{URL}{campaign.pk}/memberships/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not campaign.memberships.exists()
+
+
+def test_a_finished_campaign_takes_no_members(office_client):
+    campaign = CampaignFactory(status=CampaignStatus.COMPLETED)
+    response = office_client.post(f"{URL}{campaign.pk}/memberships/", {"contact_ids": [ContactFactory().pk]}, format="json")
+    assert response.status_code == 409 and response.json()["code"] == "campaign_closed"
+    assert not campaign.memberships.exists()
+
+
+def test_metrics_per_variant_with_the_ab_test(office_client):
+    from django.utils import timezone
+
+    campaign = CampaignFactory(template_b="Hello {first_name|there}!")
+    now = timezone.now()
+    for i in range(10):
+        CampaignMembershipFactory(campaign=campaign, variant="A", status="sent", sent_at=now,
+                                  replied_at=now if i < 1 else None)
+        CampaignMembershipFactory(campaign=campaign, variant="B", status="delivered", sent_at=now,
+                                  replied_at=now if i < 6 else None)
+    CampaignMembershipFactory(campaign=campaign, variant="A")
+    body = office_client.get(f"{URL}{campaign.pk}/metrics/").json()
+    assert body["campaign_id"] == campaign.pk
+    assert body["overall"]["enrolled"] == 21 and body["overall"]["sent"] == 20 and body["overall"]["replied"] == 7
+    assert body["variants"]["A"]["response_rate"] == pytest.approx(0.1)
+    assert body["variants"]["B"]["response_rate"] == pytest.approx(0.6)
+    assert body["variants"]["B"]["delivered"] == 10
+    assert body["ab_test"]["leader"] == "B" and body["ab_test"]["significant"] is True
+    listed = office_client.get(f"{URL}{campaign.pk}/").json()
+    assert (listed["enrolled_count"], listed["sent_count"], listed["replied_count"]) == (21, 20, 7)
+
+
+def test_metrics_of_an_empty_campaign(office_client):
+    body = office_client.get(f"{URL}{CampaignFactory().pk}/metrics/").json()
+    assert body["overall"]["sent"] == 0 and body["overall"]["response_rate"] is None
+    assert body["variants"] == {} and body["ab_test"] is None

@@ -53,6 +53,11 @@ MATRIX = [
         "memberships list", "get",
         lambda: f"/api/v1/campaigns/{CampaignMembershipFactory().campaign_id}/memberships/", None, (401, 403, 200, 200),
     ),
+    (
+        "enroll", "post", lambda: f"/api/v1/campaigns/{CampaignFactory().pk}/memberships/",
+        lambda: {"contact_ids": [ContactFactory().pk]}, (401, 403, 200, 200),
+    ),
+    ("campaign metrics", "get", lambda: _campaign() + "metrics/", None, (401, 403, 200, 200)),
     ("activities list", "get", lambda: "/api/v1/activities/", None, (401, 403, 200, 200)),
     ("activity read", "get", lambda: f"/api/v1/activities/{ActivityFactory().pk}/", None, (401, 403, 200, 200)),
     (

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 # Generated requests per operation and mode: enough to reach every parameter and body field,
 # bounded so the whole run stays well under a minute on CI.
-EXAMPLES_PER_OPERATION = 10
+EXAMPLES_PER_OPERATION = 8
 # No 5xx, and every answer is one the schema documents, in the shape and content type it documents.
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
