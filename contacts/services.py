@@ -238,6 +238,8 @@ def contacts_add_tag(*, contact_ids: Iterable[int], tag_name: str) -> int:
         ids = set(contact_ids)
         already = set(through.objects.filter(tag=tag, contact_id__in=ids).values_list("contact_id", flat=True))
         through.objects.bulk_create([through(contact_id=cid, tag=tag) for cid in ids - already])
+        # A tag is part of the contact: API clients syncing by `updated_since` must see it.
+        Contact.objects.filter(pk__in=ids - already).update(updated_at=timezone.now())
     return len(ids - already)
 
 

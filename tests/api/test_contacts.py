@@ -192,6 +192,18 @@ def test_updated_since_returns_only_changes_for_incremental_sync(office_client):
     assert sorted(c["id"] for c in everything.json()["results"]) == sorted([old.pk, new.pk])
 
 
+def test_a_tag_added_in_the_admin_shows_up_in_an_incremental_sync(office_client):
+    from contacts.services import contacts_add_tag
+
+    base = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(base, tick=False):
+        contact = ContactFactory()
+    with time_machine.travel(base + datetime.timedelta(hours=1), tick=False):
+        contacts_add_tag(contact_ids=[contact.pk], tag_name="Called back")
+    response = office_client.get(URL, {"updated_since": (base + datetime.timedelta(minutes=30)).isoformat()})
+    assert [(c["id"], c["tags"]) for c in response.json()["results"]] == [(contact.pk, ["Called back"])]
+
+
 def test_updated_since_accepts_any_iso_offset_and_refuses_times_out_of_range(office_client):
     contact = ContactFactory()
     # PostgreSQL refuses offsets beyond ±15:59 itself; the API hands it UTC.
