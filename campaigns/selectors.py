@@ -265,3 +265,12 @@ def membership_merge_values(membership: CampaignMembership) -> dict[str, str]:
         "property_address": getattr(membership, "property_address", "") or "",
         "city": getattr(membership, "property_city", "") or contact.mailing_city,
     }
+
+
+# --- Lists for the REST API -------------------------------------------------------------
+
+
+def membership_list(*, campaign: Campaign | int) -> QuerySet[CampaignMembership]:
+    """A campaign's members in enrollment order, with their contact."""
+    campaign_id = campaign.pk if isinstance(campaign, Campaign) else campaign
+    return CampaignMembership.objects.filter(campaign_id=campaign_id).select_related("contact").order_by("id")

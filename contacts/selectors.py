@@ -7,8 +7,10 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -16,7 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Concat
 
-from .models import Activity, Contact, ContactPhone, Conversation
+from .models import Activity, Contact, ContactPhone, Conversation, Tag
 from .phone import try_normalize_phone
 
 # A contact page shows this many timeline entries; older ones are a click away.
@@ -100,3 +102,47 @@ def contacts_with_list_facts(queryset: QuerySet[Contact] | None = None) -> Query
         ),
         waiting_for_reply_=Exists(Conversation.objects.filter(contact=OuterRef("pk"), waiting_for_reply=True)),
     ).prefetch_related("tags")
+
+
+# --- Lists for the REST API (and anything else that pages through many rows) -----------------
+
+
+def contact_list() -> QuerySet[Contact]:
+    """Every contact with their tags and further numbers fetched alongside, in name order."""
+    return Contact.objects.prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        Prefetch("phones", queryset=ContactPhone.objects.order_by("id")),
+    )
+
+
+def contact_search(*, queryset: QuerySet[Contact], term: str) -> QuerySet[Contact]:
+    """Contacts matching `term` as a phone number in any format, or else by name and email.
+
+    "(617) 555-0123", "617.555.0123" and "+16175550123" find the same person, by their main
+    number or any further one. Other text matches every word against first name, last name
+    and email; four or more digits also match inside phone numbers ("0123").
+    """
+    term = (term or "").strip()
+    if not term:
+        return queryset
+    if try_normalize_phone(term):
+        return queryset.filter(pk__in=contacts_matching_phone(term=term).values("pk"))
+    for word in term.split():
+        match = Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        digits = re.sub(r"\D", "", word)
+        if len(digits) >= 4 and len(digits) * 2 > len(word):  # mostly digits: part of a number
+            match |= Q(phone__contains=digits)
+        queryset = queryset.filter(match)
+    return queryset
+
+
+def activity_list() -> QuerySet[Activity]:
+    """Timeline entries of everyone, newest first."""
+    return Activity.objects.order_by("-occurred_at", "-id")
+
+
+def conversation_list() -> QuerySet[Conversation]:
+    """Conversations with their homeowner, the most recently active first."""
+    return Conversation.objects.select_related("contact").order_by(
+        F("last_activity_at").desc(nulls_last=True), "-id"
+    )

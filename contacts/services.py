@@ -9,35 +9,76 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from .models import Activity, Contact, ContactPhone, OptOutEvent, Tag
+from .models import Activity, ActivityKind, Contact, ContactPhone, OptOutEvent, Tag
 from .phone import normalize_phone
 
 
 def duplicate_phone_error(existing: Contact) -> ValidationError:
-    """The error shown when a number already belongs to someone, linking to that person."""
+    """The error shown when a number already belongs to someone, linking to that person.
+
+    The admin shows the linked message; the API reads `existing_contact_id` to answer in
+    plain text with the other contact's id (see crm.api).
+    """
     url = reverse("admin:contacts_contact_change", args=[existing.pk])
-    return ValidationError(
+    error = ValidationError(
         format_html(
             'This phone number already belongs to <a href="{}">{}</a>.', url, str(existing)
         ),
         code="phone_duplicate",
     )
+    error.existing_contact_id = existing.pk
+    error.existing_contact_name = str(existing)
+    return error
 
 
-def contact_create(*, phone: str | None = None, source: str = "manual", **fields) -> Contact:
-    """Create a homeowner; the phone is normalized to E.164 and must not belong to anyone else."""
-    e164 = normalize_phone(phone) if phone else None
+def _phone_owner(e164: str) -> Contact | None:
+    """Whoever has `e164` as their main or one of their further numbers."""
+    existing = Contact.objects.filter(phone=e164).first()
+    if existing is None:
+        owner = ContactPhone.objects.filter(phone=e164).select_related("contact").first()
+        existing = owner.contact if owner else None
+    return existing
+
+
+def _normalize_phone_field(phone: str | None) -> str | None:
+    """E.164 for the `phone` field of a form or request, the error filed under "phone"."""
+    if not phone:
+        return None
+    try:
+        return normalize_phone(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.error_list}) from exc
+
+
+def _tags_named(names: Iterable[str]) -> list[Tag]:
+    """The tags with these names, created when new; blank names are ignored."""
+    tags = []
+    for raw in names:
+        name = (raw or "").strip()
+        if not name:
+            continue
+        if len(name) > Tag._meta.get_field("name").max_length:
+            raise ValidationError({"tags": f"The tag name “{name[:20]}…” is too long (64 characters at most)."})
+        tags.append(Tag.objects.get_or_create(name=name)[0])
+    return tags
+
+
+def contact_create(
+    *, phone: str | None = None, source: str = "manual", tags: Iterable[str] | None = None, **fields
+) -> Contact:
+    """Create a homeowner; the phone is normalized to E.164 and must not belong to anyone else.
+
+    `tags` are tag names, created when new.
+    """
+    e164 = _normalize_phone_field(phone)
     with transaction.atomic():
         if e164:
-            existing = Contact.objects.filter(phone=e164).first()
-            if existing is None:
-                owner = ContactPhone.objects.filter(phone=e164).select_related("contact").first()
-                existing = owner.contact if owner else None
+            existing = _phone_owner(e164)
             if existing is not None:
                 raise ValidationError({"phone": duplicate_phone_error(existing)})
         contact = Contact(phone=e164, source=source, **fields)
@@ -45,6 +86,8 @@ def contact_create(*, phone: str | None = None, source: str = "manual", **fields
         contact.save()
         if e164:
             ContactPhone.objects.create(contact=contact, phone=e164, label="main")
+        if tags is not None:
+            contact.tags.set(_tags_named(tags))
     return contact
 
 
@@ -57,6 +100,83 @@ def contact_keep_main_phone(*, contact: Contact) -> bool:
             phone=contact.phone, defaults={"contact": contact, "label": "main"}
         )
     return created
+
+
+def _contact_replace_main_phone(*, contact: Contact, e164: str | None) -> None:
+    """Make `e164` the main number (in memory; the caller saves) and keep the previous one."""
+    previous = contact.phone
+    if previous:
+        ContactPhone.objects.filter(contact=contact, phone=previous, label="main").update(label="previous")
+        if not ContactPhone.objects.filter(phone=previous).exists():
+            ContactPhone.objects.create(contact=contact, phone=previous, label="previous")
+    if e164:
+        ContactPhone.objects.update_or_create(contact=contact, phone=e164, defaults={"label": "main"})
+    contact.phone = e164
+
+
+# Changed only by their own services: opt-out state by contact_opt_out / contact_opt_in
+# (each leaves an OptOutEvent), bookkeeping by Django.
+_CONTACT_UPDATE_REFUSED = frozenset(
+    {"id", "pk", "opted_out", "opted_out_at", "opted_out_reason", "created_at", "updated_at"}
+)
+
+
+def contact_update(*, contact: Contact, tags: Iterable[str] | None = None, **fields) -> Contact:
+    """Change a homeowner's details, with the same rules as creating one.
+
+    A new `phone` is normalized to E.164 and refused if it belongs to someone else; the
+    previous main number stays among the person's numbers (labelled "previous"). `tags`
+    (names) replaces their tags when given. Opt-out state is not changed here: use
+    contact_opt_out / contact_opt_in.
+    """
+    refused = _CONTACT_UPDATE_REFUSED & fields.keys()
+    if refused:
+        raise TypeError(f"contact_update() does not change {', '.join(sorted(refused))}")
+    unknown = fields.keys() - {f.name for f in Contact._meta.concrete_fields}
+    if unknown:
+        raise TypeError(f"contact_update() got unknown fields: {', '.join(sorted(unknown))}")
+    phone_given = "phone" in fields
+    e164 = _normalize_phone_field(fields.pop("phone", None))
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["phone"])
+        if phone_given and e164 != locked.phone:
+            if e164:
+                existing = _phone_owner(e164)
+                if existing is not None and existing.pk != locked.pk:
+                    raise ValidationError({"phone": duplicate_phone_error(existing)})
+        try:
+            with transaction.atomic():
+                if phone_given and e164 != locked.phone:
+                    _contact_replace_main_phone(contact=locked, e164=e164)
+                locked.save()
+        except IntegrityError:
+            # Someone took the number between our check and our write.
+            existing = _phone_owner(e164) if e164 else None
+            if existing is None or existing.pk == locked.pk:
+                raise
+            raise ValidationError({"phone": duplicate_phone_error(existing)}) from None
+        if tags is not None:
+            locked.tags.set(_tags_named(tags))
+    for field in locked._meta.concrete_fields:
+        setattr(contact, field.attname, getattr(locked, field.attname))
+    return contact
+
+
+def note_create(*, contact: Contact, body: str, by_user=None, at: datetime | None = None) -> Activity:
+    """Put a staff note on the homeowner's timeline."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": ValidationError("A note needs some text.", code="note_empty")})
+    return Activity.objects.create(
+        contact=contact,
+        kind=ActivityKind.NOTE,
+        body=body,
+        occurred_at=at or timezone.now(),
+        sent_by=by_user,
+    )
 
 
 def contact_opt_out(
@@ -129,6 +249,8 @@ def contacts_add_tag(*, contact_ids: Iterable[int], tag_name: str) -> int:
         ids = set(contact_ids)
         already = set(through.objects.filter(tag=tag, contact_id__in=ids).values_list("contact_id", flat=True))
         through.objects.bulk_create([through(contact_id=cid, tag=tag) for cid in ids - already])
+        # A tag is part of the contact: API clients syncing by `updated_since` must see it.
+        Contact.objects.filter(pk__in=ids - already).update(updated_at=timezone.now())
     return len(ids - already)
 
 

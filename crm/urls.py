@@ -1,6 +1,6 @@
 """Top-level URLs: the admin is the main interface; dashboard, webhooks and the API hang off it."""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from crm.health import healthz
 
@@ -13,4 +13,5 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/", include("crm.api_urls")),
 ]

@@ -169,8 +169,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DjangoModelPermissions with GET needing view_<model>: the API allows what the admin allows.
+    "DEFAULT_PERMISSION_CLASSES": ["crm.api.ModelPermissions"],
+    "DEFAULT_SCHEMA_CLASS": "crm.api_schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "crm.api.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "crm.api.exception_handler",
+    # Requests per token (per user for session logins), e.g. "1000/hour" or "50/minute".
+    "DEFAULT_THROTTLE_CLASSES": ["crm.api.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env("API_THROTTLE_RATE", default="1000/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Attack-a-Crack CRM API",
@@ -178,6 +185,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DESCRIPTION": "Contacts, properties, campaigns and the timeline of the Attack-a-Crack CRM. "
+    "Authenticate with `Authorization: Token <key>`; see docs/api.md.",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["crm.api_schema.only_api_v1"],
 }
 
 # --- Logging ----------------------------------------------------------------------------

@@ -1,0 +1,25 @@
+"""URLs of the REST API: /api/v1/ (the endpoints), /api/schema/ (OpenAPI 3), /api/docs/ and /api/redoc/."""
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from campaigns.api import CampaignViewSet, MembershipViewSet
+from contacts.api import ActivityViewSet, ContactViewSet, ConversationViewSet
+from crm.api import not_found
+from properties.api import PropertyViewSet
+
+router = DefaultRouter()
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("properties", PropertyViewSet, basename="property")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register(r"campaigns/(?P<campaign_pk>[^/.]+)/memberships", MembershipViewSet, basename="campaign-membership")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("conversations", ConversationViewSet, basename="conversation")
+
+urlpatterns = [
+    path("v1/", include((router.urls, "api"), namespace="api")),
+    re_path(r"^v1/", not_found),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

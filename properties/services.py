@@ -1,0 +1,115 @@
+"""Writes about houses: creating and changing a property and who owns it.
+
+One normalized address per house (properties.addresses.address_key); each function is one transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contacts.models import Contact
+
+from .addresses import address_key, zip5
+from .models import OwnerRole, Property, PropertyContact
+
+_ADDRESS_FIELDS = ("address", "city", "state", "zip_code")
+# Changed only here (address_key follows the address) or by Django.
+_PROPERTY_WRITE_REFUSED = frozenset({"id", "pk", "address_key", "created_at", "updated_at", "owners"})
+
+
+def _same_address_error(existing: Property) -> ValidationError:
+    return ValidationError(
+        {"address": ValidationError(
+            f"This address is already property {existing.pk} ({existing}).", code="address_duplicate"
+        )}
+    )
+
+
+def _check_fields(fields: dict) -> None:
+    refused = _PROPERTY_WRITE_REFUSED & fields.keys()
+    if refused:
+        raise TypeError(f"properties are not written with {', '.join(sorted(refused))}")
+    unknown = fields.keys() - {f.name for f in Property._meta.concrete_fields}
+    if unknown:
+        raise TypeError(f"unknown property fields: {', '.join(sorted(unknown))}")
+
+
+def _set_owners(*, prop: Property, owners: Iterable[tuple[int, str]]) -> None:
+    """Make the owner links exactly `owners` ((contact id, role) pairs), keeping unchanged links."""
+    wanted: dict[int, str] = {}
+    for contact_id, role in owners:
+        if contact_id in wanted:
+            raise ValidationError({"owners": ValidationError(f"Contact {contact_id} is listed twice.", code="owner_duplicate")})
+        if role not in OwnerRole.values:
+            raise ValidationError({"owners": ValidationError(f"“{role}” is not an owner role.", code="owner_role")})
+        wanted[contact_id] = role
+    missing = set(wanted) - set(Contact.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if missing:
+        raise ValidationError({"owners": f"No contact with id {', '.join(map(str, sorted(missing)))}."})
+    current = {link.contact_id: link for link in PropertyContact.objects.filter(property=prop)}
+    PropertyContact.objects.filter(property=prop).exclude(contact_id__in=wanted).delete()
+    for contact_id, role in wanted.items():
+        link = current.get(contact_id)
+        if link is None:
+            PropertyContact.objects.create(property=prop, contact_id=contact_id, role=role)
+        elif link.role != role:
+            link.role = role
+            link.save(update_fields=["role"])
+
+
+def property_create(*, address: str, owners: Iterable[tuple[int, str]] | None = None, **fields) -> Property:
+    """Create a house; refused when its normalized address is already a property.
+
+    `owners` is a list of (contact id, role) pairs.
+    """
+    _check_fields(fields)
+    fields["zip_code"] = zip5(fields.get("zip_code", ""))
+    prop = Property(address=(address or "").strip(), **fields)
+    if not prop.address:
+        raise ValidationError({"address": ValidationError("Enter the street address.", code="required")})
+    with transaction.atomic():
+        prop.address_key = address_key(prop.address, prop.city, prop.state, prop.zip_code)
+        existing = Property.objects.filter(address_key=prop.address_key).first()
+        if existing is not None:
+            raise _same_address_error(existing)
+        prop.full_clean(validate_unique=False)
+        prop.save()
+        if owners is not None:
+            _set_owners(prop=prop, owners=owners)
+    return prop
+
+
+def property_update(*, property: Property, owners: Iterable[tuple[int, str]] | None = None, **fields) -> Property:
+    """Change a house's details; a changed address must not be another property's.
+
+    `owners` ((contact id, role) pairs), when given, replaces the owner links. The
+    property's `updated_at` moves whenever its owners change, so a sync picks it up.
+    """
+    _check_fields(fields)
+    if "zip_code" in fields:
+        fields["zip_code"] = zip5(fields["zip_code"])
+    if "address" in fields:
+        fields["address"] = (fields["address"] or "").strip()
+        if not fields["address"]:
+            raise ValidationError({"address": ValidationError("Enter the street address.", code="required")})
+    with transaction.atomic():
+        locked = Property.objects.select_for_update().get(pk=property.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        if any(name in fields for name in _ADDRESS_FIELDS):
+            locked.address_key = address_key(locked.address, locked.city, locked.state, locked.zip_code)
+            existing = Property.objects.filter(address_key=locked.address_key).exclude(pk=locked.pk).first()
+            if existing is not None:
+                raise _same_address_error(existing)
+        locked.full_clean(validate_unique=False)
+        locked.updated_at = timezone.now()
+        locked.save()
+        if owners is not None:
+            _set_owners(prop=locked, owners=owners)
+    for field in locked._meta.concrete_fields:
+        setattr(property, field.attname, getattr(locked, field.attname))
+    return property
+
