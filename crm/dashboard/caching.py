@@ -15,9 +15,13 @@ FIGURES_CACHE_SECONDS = 60
 _PREFIX = "dashboard:v1"
 
 
+def period_cache_key(period: Period) -> str:
+    return f"{_PREFIX}:period:{period.start:%Y%m%d}:{period.end:%Y%m%d}"
+
+
 def cached_period_figures(period: Period) -> PeriodFigures:
     return cache.get_or_set(
-        f"{_PREFIX}:period:{period.start:%Y%m%d}:{period.end:%Y%m%d}",
+        period_cache_key(period),
         lambda: period_figures(period=period),
         FIGURES_CACHE_SECONDS,
     )

@@ -15,12 +15,18 @@ from . import known_data
 PASSWORD = "pw-for-tests-1"  # tests.factories.UserFactory's password
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(settings):
-    """A fresh cache namespace per test, so cached figures never leak between tests or xdist workers."""
+def use_fresh_cache(settings) -> None:
+    """Point the cache at a new, empty namespace: like clearing it, without flushing a Redis database
+    that Celery's broker or other test workers share."""
     caches = {name: dict(config) for name, config in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"crm-test-{uuid.uuid4().hex}"
     settings.CACHES = caches
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """A fresh cache namespace per test, so cached figures never leak between tests or xdist workers."""
+    use_fresh_cache(settings)
 
 
 @pytest.fixture
