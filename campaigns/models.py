@@ -8,6 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from .reply_classifier import ReplyCategory
+
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -93,7 +95,10 @@ class CampaignMembership(models.Model):
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True, help_text="Time of the first reply.")
-    reply_category = models.CharField(max_length=20, blank=True)
+    reply_category = models.CharField(
+        max_length=20, blank=True, choices=ReplyCategory.choices,
+        help_text="What the first reply meant (an opt-out later overrides it); empty until they reply.",
+    )
     claimed_at = models.DateTimeField(
         null=True, blank=True, help_text="When a dispatcher marked it sending; used to reconcile a crash."
     )
@@ -108,8 +113,13 @@ class CampaignMembership(models.Model):
             models.UniqueConstraint(fields=["campaign", "contact"], name="membership_once_per_campaign"),
         ]
         indexes = [
-            models.Index(fields=["campaign", "status"], name="membership_claim_idx"),
+            # The dispatcher walks a campaign's pending members in enrollment (id) order.
+            models.Index(fields=["campaign", "status", "id"], name="membership_claim_order_idx"),
             models.Index(fields=["status", "sent_at"], name="membership_daily_count_idx"),
+            # Texts sent today, per campaign and per line, for the daily caps.
+            models.Index(fields=["sent_at"], name="membership_sent_day_idx"),
+            # Cool-down check and reply lookup: a homeowner's memberships by send time.
+            models.Index(fields=["contact", "sent_at"], name="membership_contact_sent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,13 +1,34 @@
-"""Writes about campaigns: the lifecycle transitions (enrollment and batches join them here).
+"""Writes about campaigns: lifecycle, enrollment, daily batches (with crash reconciliation), replies.
 
 Every transition goes through `_transition`, so the admin, the API and tasks obey one table.
+Every text goes through contacts.services.message_send, the one outgoing path.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import phonenumbers
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
 
-from .models import Campaign, CampaignStatus
+from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, LeadStatus
+from contacts.opt_out import opt_out_reason
+from contacts.phone import mask_phone
+
+from .merge_fields import render_template
+from .models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
+from .reply_classifier import ReplyCategory, classify_reply
+
+logger = logging.getLogger(__name__)
 
 # Which statuses each status may move to.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -68,3 +89,691 @@ def campaign_cancel(*, campaign: Campaign) -> Campaign:
 def campaign_complete(*, campaign: Campaign) -> Campaign:
     """Mark a running campaign finished (the dispatcher does this when nobody is left pending)."""
     return _transition(campaign=campaign, to=CampaignStatus.COMPLETED)
+
+
+# --- Enrollment ---------------------------------------------------------------------------
+
+# Statuses a campaign accepts new members in.
+ENROLLABLE_STATUSES = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.RUNNING, CampaignStatus.PAUSED}
+# Contact ids per query: PostgreSQL accepts at most 65,535 bind parameters per statement.
+ENROLL_CHUNK = 5000
+
+SKIP_REASON_LABELS = {
+    "opted_out": "opted out",
+    "no_valid_phone": "no valid mobile number",
+    "already_enrolled": "already enrolled",
+    "not_found": "no longer in the database",
+}
+
+# Number types that can receive a text; US numbers are mostly FIXED_LINE_OR_MOBILE (not distinguishable).
+_TEXTABLE_TYPES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    phonenumbers.PhoneNumberType.VOIP,
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+}
+
+
+@lru_cache(maxsize=65536)
+def is_textable_number(e164: str | None) -> bool:
+    """True when `e164` is a valid number of a kind that can receive texts (not a landline-only or toll-free)."""
+    if not e164:
+        return False
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _TEXTABLE_TYPES
+
+
+def membership_variant(*, campaign: Campaign, contact_id: int) -> str:
+    """The variant a contact gets: a hash of (campaign, contact), so re-running never flips it."""
+    if not (campaign.template_b or "").strip() or campaign.ab_split <= 0:
+        return Variant.A
+    digest = hashlib.blake2b(f"{campaign.pk}:{contact_id}".encode(), digest_size=8).digest()
+    return Variant.B if int.from_bytes(digest, "big") % 100 < campaign.ab_split else Variant.A
+
+
+@dataclass
+class EnrollmentResult:
+    """How many contacts an enrollment added, and how many it skipped for each reason."""
+
+    added: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    campaign_name: str = ""
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values())
+
+    def summary(self) -> str:
+        """One sentence for an admin message: "Added 12 contacts to “Spring”; skipped 3 (2 opted out, 1 ...)"."""
+        target = f" to “{self.campaign_name}”" if self.campaign_name else ""
+        text = f"Added {self.added} contact{'' if self.added == 1 else 's'}{target}"
+        if self.skipped_total:
+            reasons = ", ".join(
+                f"{count} {SKIP_REASON_LABELS.get(reason, reason.replace('_', ' '))}"
+                for reason, count in sorted(self.skipped.items(), key=lambda item: -item[1])
+            )
+            text += f"; skipped {self.skipped_total} ({reasons})"
+        return text + "."
+
+
+def campaign_enroll_contacts(*, campaign: Campaign, contact_ids: Iterable[int]) -> EnrollmentResult:
+    """Enroll the given contacts, skipping opted-out ones, those without a textable number and members.
+
+    Set-based: a few queries per 5,000 contacts, whatever their number. The campaign row is
+    locked so two enrollments of the same campaign cannot race each other.
+    """
+    ids = sorted({int(pk) for pk in contact_ids})
+    result = EnrollmentResult(campaign_name=campaign.name)
+    skipped: Counter[str] = Counter()
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status not in ENROLLABLE_STATUSES:
+            raise ValidationError(
+                f"Campaign “{locked.name}” is {locked.get_status_display().lower()}; it takes no new members.",
+                code="campaign_closed",
+            )
+        for start in range(0, len(ids), ENROLL_CHUNK):
+            chunk = ids[start:start + ENROLL_CHUNK]
+            rows = Contact.objects.filter(pk__in=chunk).values_list("pk", "phone", "opted_out")
+            enrolled = set(
+                CampaignMembership.objects.filter(campaign=locked, contact_id__in=chunk).values_list(
+                    "contact_id", flat=True
+                )
+            )
+            new_members = []
+            found = 0
+            for pk, phone, opted_out in rows:
+                found += 1
+                if pk in enrolled:
+                    skipped["already_enrolled"] += 1
+                elif opted_out:
+                    skipped["opted_out"] += 1
+                elif not is_textable_number(phone):
+                    skipped["no_valid_phone"] += 1
+                else:
+                    new_members.append(
+                        CampaignMembership(
+                            campaign=locked, contact_id=pk, variant=membership_variant(campaign=locked, contact_id=pk)
+                        )
+                    )
+            if len(chunk) > found:
+                skipped["not_found"] += len(chunk) - found
+            CampaignMembership.objects.bulk_create(new_members, batch_size=2000)
+            result.added += len(new_members)
+    result.skipped = dict(skipped)
+    return result
+
+
+def campaign_enroll_tag(*, campaign: Campaign, tag) -> EnrollmentResult:
+    """Enroll every contact carrying `tag` (a Tag or its name)."""
+    through = Contact.tags.through
+    tag_filter = {"tag__name": tag} if isinstance(tag, str) else {"tag_id": tag.pk}
+    contact_ids = through.objects.filter(**tag_filter).values_list("contact_id", flat=True)
+    return campaign_enroll_contacts(campaign=campaign, contact_ids=list(contact_ids))
+
+
+# --- Replies and deliveries ---------------------------------------------------------------
+
+# A reply counts for the campaign text it answers only if it comes within this many days of it.
+REPLY_ATTRIBUTION_DAYS = 30
+
+# Staff set these after talking to the person; an automatic reply classification never overwrites them.
+PROTECTED_LEAD_STATUSES = {LeadStatus.APPOINTMENT, LeadStatus.CUSTOMER}
+LEAD_STATUS_FOR_REPLY = {
+    ReplyCategory.INTERESTED: LeadStatus.INTERESTED,
+    ReplyCategory.NOT_INTERESTED: LeadStatus.NOT_INTERESTED,
+    ReplyCategory.OPT_OUT: LeadStatus.NOT_INTERESTED,
+    ReplyCategory.WRONG_NUMBER: LeadStatus.WRONG_NUMBER,
+}
+# Categories that say something definite; an earlier question or "other" is replaced by them.
+DECISIVE_CATEGORIES = set(LEAD_STATUS_FOR_REPLY)
+
+
+def membership_record_reply(*, activity: Activity) -> CampaignMembership | None:
+    """Attribute an inbound text to the contact's latest campaign text, classify it, update their lead status.
+
+    Called by the webhook handler after it records the incoming message Activity. Marks the
+    membership replied once (replied_at is the first reply's time); an opt-out moves it to
+    opted_out (and opts the contact out if the handler has not already). Returns the
+    membership, or None when the text answers no recent campaign text. Idempotent.
+    """
+    if activity.kind != ActivityKind.MESSAGE or activity.direction != Direction.INCOMING:
+        return None
+    category = classify_reply(activity.body)
+    at = activity.occurred_at
+    with transaction.atomic():
+        membership = (
+            CampaignMembership.objects.select_for_update()
+            .filter(
+                contact_id=activity.contact_id,
+                status__in=[MembershipStatus.SENT, MembershipStatus.DELIVERED, MembershipStatus.REPLIED],
+                sent_at__lte=at,
+                sent_at__gte=at - timedelta(days=REPLY_ATTRIBUTION_DAYS),
+            )
+            .order_by("-sent_at", "-pk")
+            .first()
+        )
+        if membership is None:
+            return None
+        if membership.replied_at is None:
+            membership.replied_at = at
+            membership.reply_category = category
+        elif category in DECISIVE_CATEGORIES and membership.reply_category not in DECISIVE_CATEGORIES:
+            membership.reply_category = category
+        membership.status = MembershipStatus.OPTED_OUT if category == ReplyCategory.OPT_OUT else MembershipStatus.REPLIED
+        membership.save(update_fields=["replied_at", "reply_category", "status", "updated_at"])
+
+        contacts = Contact.objects.filter(pk=activity.contact_id).exclude(lead_status__in=PROTECTED_LEAD_STATUSES)
+        if category in LEAD_STATUS_FOR_REPLY:
+            contacts.update(lead_status=LEAD_STATUS_FOR_REPLY[category], updated_at=timezone.now())
+        else:
+            contacts.filter(lead_status=LeadStatus.NEW).update(lead_status=LeadStatus.CONTACTED, updated_at=timezone.now())
+
+        if category == ReplyCategory.OPT_OUT:
+            from contacts.services import contact_opt_out
+
+            contact = Contact.objects.only("pk", "opted_out").get(pk=activity.contact_id)
+            if not contact.opted_out:
+                contact_opt_out(
+                    contact=contact, reason=opt_out_reason(activity.body), source="inbound_message",
+                    activity=activity, at=at,
+                )
+    return membership
+
+
+DELIVERED_STATUSES = {"delivered"}
+FAILED_DELIVERY_STATUSES = {"failed", "undelivered"}
+
+
+def membership_record_delivery(*, activity: Activity) -> CampaignMembership | None:
+    """Move the membership of an outgoing text to delivered or failed after its status changed.
+
+    Called after a delivery webhook updated `activity.status`. Never moves a membership
+    backwards (a replied or opted-out member stays so). Returns the membership, or None.
+    """
+    status = (activity.status or "").lower()
+    if status in DELIVERED_STATUSES:
+        target, allowed_from = MembershipStatus.DELIVERED, {MembershipStatus.SENDING, MembershipStatus.SENT}
+    elif status in FAILED_DELIVERY_STATUSES:
+        target, allowed_from = MembershipStatus.FAILED, {MembershipStatus.SENDING, MembershipStatus.SENT}
+    else:
+        return None
+    lookup = Q(pk=activity.membership_id) if activity.membership_id else Q(activity_id=activity.pk)
+    with transaction.atomic():
+        membership = CampaignMembership.objects.select_for_update().filter(lookup).first()
+        if membership is None:
+            return None
+        if membership.status in allowed_from:
+            membership.status = target
+            if target == MembershipStatus.FAILED:
+                membership.last_error = f"OpenPhone reported the text {status}."
+            membership.sent_at = membership.sent_at or activity.occurred_at
+            membership.activity_id = membership.activity_id or activity.pk
+            membership.save(update_fields=["status", "last_error", "sent_at", "activity", "updated_at"])
+    return membership
+
+
+# --- Daily batches -------------------------------------------------------------------------
+#
+# Pacing: OpenPhone allows 10 requests per second per API key. The OpenPhone client throttles
+# itself (token bucket, backoff on 429), so the dispatcher sends as fast as the client lets it
+# and never sleeps. A 125-text batch therefore takes at least ~13 seconds against OpenPhone.
+
+# A membership still `sending` this long after its claim was abandoned by a crashed dispatcher:
+# a whole batch needs well under a minute, so 15 minutes cannot catch a live send.
+STALE_SENDING_MINUTES = 15
+# How far before the claim to look for the text at OpenPhone, for clock differences between us and them.
+RECONCILE_CLOCK_MARGIN = timedelta(minutes=2)
+# Stale memberships reconciled per run: each costs one OpenPhone request.
+RECONCILE_BATCH = 200
+# Pending members examined per query while looking for ones inside their window: one query serves
+# a whole 125-text batch when most members are sendable, and memory stays small for 100,000.
+SCAN_CHUNK = 500
+# Retryable provider errors (429, 5xx) after which a membership is given up as failed.
+MAX_SEND_ATTEMPTS = 5
+# A dry run lists at most this many members by name (the counts cover everyone).
+DRY_RUN_DETAIL_LIMIT = 500
+
+SKIP_LABELS = {
+    "opted_out": "opted out",
+    "no_valid_phone": "no valid mobile number",
+    "cooldown": f"texted by another campaign within the cool-down ({settings.CAMPAIGN_COOLDOWN_DAYS} days)",
+    "outside_window": "outside their local send window now",
+    "daily_limit": "over today's allowance (campaign limit or line cap)",
+}
+
+
+@dataclass
+class PlannedText:
+    """A member the dispatcher would text (dry run) or skipped, with why."""
+
+    membership_id: int
+    contact: str
+    phone: str
+    """Masked, safe for logs."""
+    reason: str = ""
+
+
+@dataclass
+class CampaignBatch:
+    """What one run did for one campaign."""
+
+    campaign_id: int
+    campaign_name: str
+    allowance: int = 0
+    would_send: int = 0
+    """Dry run: how many members this run would text."""
+    sent: int = 0
+    failed: int = 0
+    retry_later: int = 0
+    unresolved: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    planned: list[PlannedText] = field(default_factory=list)
+    passed_over: list[PlannedText] = field(default_factory=list)
+    completed: bool = False
+    note: str = ""
+
+
+@dataclass
+class DispatchReport:
+    """The outcome of one dispatcher run: reconciliation, then one batch per running campaign."""
+
+    at: datetime
+    dry_run: bool = False
+    reconciled: Counter = field(default_factory=Counter)
+    batches: list[CampaignBatch] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        return sum(b.sent for b in self.batches)
+
+    def as_dict(self) -> dict:
+        """A JSON-able summary (the Celery task's result)."""
+        return {
+            "at": self.at.isoformat(),
+            "dry_run": self.dry_run,
+            "reconciled": dict(self.reconciled),
+            "campaigns": [
+                {
+                    "id": b.campaign_id, "name": b.campaign_name, "allowance": b.allowance, "sent": b.sent,
+                    "failed": b.failed, "retry_later": b.retry_later, "unresolved": b.unresolved,
+                    "skipped": dict(b.skipped), "would_send": b.would_send, "completed": b.completed,
+                    "note": b.note,
+                }
+                for b in self.batches
+            ],
+        }
+
+
+def _skip_reason(row: dict, at: datetime, window) -> str:
+    from contacts.send_window import is_within_window, recipient_locale
+
+    if row["contact__opted_out"]:
+        return "opted_out"
+    if not is_textable_number(row["contact__phone"]):
+        return "no_valid_phone"
+    if row["in_cooldown"]:
+        return "cooldown"
+    locale = recipient_locale(
+        phone=row["contact__phone"], property_state=row["property_state"] or "",
+        mailing_state=row["contact__mailing_state"],
+    )
+    if not is_within_window(locale, at, window):
+        return "outside_window"
+    return ""
+
+
+def _planned(row: dict, reason: str = "") -> PlannedText:
+    name = f"{row['contact__first_name']} {row['contact__last_name']}".strip() or f"Contact {row['contact_id']}"
+    return PlannedText(row["pk"], name, mask_phone(row["contact__phone"]), reason)
+
+
+def campaign_dispatch(*, campaign_id: int | None = None, dry_run: bool = False, now: datetime | None = None) -> DispatchReport:
+    """Run one dispatch: reconcile crashed sends, then send each running campaign's share of today's allowance.
+
+    Safe to run concurrently with itself: members are claimed with SELECT ... FOR UPDATE SKIP
+    LOCKED and marked `sending` (committed) before any text leaves; the caps are counted under
+    a lock on the line's campaigns. `now` (default: the application clock) decides the day and
+    who is inside their window; message_send re-checks the window at the moment of sending.
+    With `dry_run`, nothing is claimed, sent or changed: the report lists who would be texted
+    and why the others are passed over.
+    """
+    from . import selectors
+
+    now = now or timezone.now()
+    report = DispatchReport(at=now, dry_run=dry_run)
+    if not dry_run:
+        report.reconciled = memberships_reconcile_stale(now=now, campaign_id=campaign_id)
+    today = selectors.business_day_bounds(now)[0].date()
+    if not dry_run:
+        due = Campaign.objects.filter(status=CampaignStatus.SCHEDULED, starts_on__lte=today)
+        for campaign in due.filter(pk=campaign_id) if campaign_id else due:
+            try:
+                campaign_start(campaign=campaign)
+            except InvalidTransition:  # changed under us: the next run sees its new status
+                pass
+    campaigns = Campaign.objects.filter(status=CampaignStatus.RUNNING).filter(
+        Q(starts_on__isnull=True) | Q(starts_on__lte=today)
+    ).order_by("pk")
+    if campaign_id:
+        campaigns = campaigns.filter(pk=campaign_id)
+    for campaign in campaigns:
+        report.batches.append(_dispatch_campaign(campaign=campaign, now=now, dry_run=dry_run))
+    if campaign_id and not report.batches:
+        campaign = Campaign.objects.filter(pk=campaign_id).first()
+        status = campaign.get_status_display().lower() if campaign else "not found"
+        report.batches.append(
+            CampaignBatch(campaign_id=campaign_id, campaign_name=str(campaign or ""), note=f"not sending: {status}")
+        )
+    logger.info(
+        "Campaign dispatch%s: %d sent, reconciled %s", " (dry run)" if dry_run else "", report.sent,
+        dict(report.reconciled) or "nothing",
+    )
+    return report
+
+
+def _dispatch_campaign(*, campaign: Campaign, now: datetime, dry_run: bool) -> CampaignBatch:
+    from . import selectors
+
+    batch = CampaignBatch(campaign_id=campaign.pk, campaign_name=campaign.name)
+    window = (campaign.send_window_start, campaign.send_window_end)
+    cooldown_since = now - timedelta(days=settings.CAMPAIGN_COOLDOWN_DAYS)
+    used_campaign, used_line = selectors.sends_counted_today(campaign=campaign, at=now)
+    batch.allowance = remaining = max(
+        0, min(campaign.daily_limit - used_campaign, settings.CAMPAIGN_LINE_DAILY_CAP - used_line)
+    )
+    if remaining == 0 and not dry_run:
+        batch.note = "today's allowance is used up"
+        return batch
+    sent_contact_ids: list[int] = []
+    after_id = 0
+    while True:
+        rows = selectors.membership_dispatch_candidates(
+            campaign=campaign, after_id=after_id, cooldown_since=cooldown_since, limit=SCAN_CHUNK
+        )
+        if not rows:
+            break
+        after_id = rows[-1]["pk"]
+        eligible: list[int] = []
+        never: dict[str, list[int]] = {}
+        for row in rows:
+            reason = _skip_reason(row, now, window)
+            if not reason and dry_run and batch.would_send >= remaining:
+                reason = "daily_limit"
+            if reason:
+                batch.skipped[reason] += 1
+                if dry_run and len(batch.passed_over) < DRY_RUN_DETAIL_LIMIT:
+                    batch.passed_over.append(_planned(row, SKIP_LABELS[reason]))
+                if reason in ("opted_out", "no_valid_phone"):
+                    never.setdefault(reason, []).append(row["pk"])
+            elif dry_run:
+                batch.would_send += 1
+                if len(batch.planned) < DRY_RUN_DETAIL_LIMIT:
+                    batch.planned.append(_planned(row))
+            else:
+                eligible.append(row["pk"])
+        if dry_run:
+            continue
+        for reason, ids in never.items():
+            # They can never be texted: settle them now so the campaign can complete.
+            CampaignMembership.objects.filter(pk__in=ids, status=MembershipStatus.PENDING).update(
+                status=MembershipStatus.SKIPPED, last_error=f"Not texted: {SKIP_LABELS[reason]}.", updated_at=now
+            )
+        if not eligible:
+            continue
+        claimed, remaining = memberships_claim(campaign=campaign, membership_ids=eligible, now=now)
+        for membership in claimed:
+            outcome = _send_claimed(campaign=campaign, membership=membership, window=window)
+            if outcome == "sent":
+                batch.sent += 1
+                sent_contact_ids.append(membership.contact_id)
+            elif outcome == "retry":
+                batch.retry_later += 1
+            elif outcome == "unresolved":
+                batch.unresolved += 1
+            elif outcome in ("failed",):
+                batch.failed += 1
+            else:
+                batch.skipped[outcome] += 1
+        if remaining <= 0:
+            break
+    if sent_contact_ids:
+        Contact.objects.filter(pk__in=sent_contact_ids, lead_status=LeadStatus.NEW).update(
+            lead_status=LeadStatus.CONTACTED, updated_at=now
+        )
+    if not dry_run and not CampaignMembership.objects.filter(
+        campaign=campaign, status__in=[MembershipStatus.PENDING, MembershipStatus.SENDING]
+    ).exists():
+        try:
+            campaign_complete(campaign=campaign)
+            batch.completed = True
+        except InvalidTransition:  # paused or cancelled meanwhile
+            pass
+    return batch
+
+
+def memberships_claim(
+    *, campaign: Campaign, membership_ids: list[int], now: datetime
+) -> tuple[list[CampaignMembership], int]:
+    """Claim up to today's remaining allowance of the given pending members; returns them and what is left.
+
+    One transaction: lock the campaigns sharing the line (so two dispatchers count the caps one
+    after the other), count what today has used, lock the members and their contacts with
+    SKIP LOCKED (a member or homeowner another dispatcher holds is simply passed over), re-check
+    the cool-down with a fresh snapshot, mark the rest `sending` and commit before any text leaves.
+    """
+    from . import selectors
+
+    cooldown_since = now - timedelta(days=settings.CAMPAIGN_COOLDOWN_DAYS)
+    with transaction.atomic():
+        statuses = dict(
+            Campaign.objects.select_for_update()
+            .filter(phone_number_id=campaign.phone_number_id)
+            .order_by("pk")
+            .values_list("pk", "status")
+        )
+        if statuses.get(campaign.pk) != CampaignStatus.RUNNING:
+            return [], 0
+        used_campaign, used_line = selectors.sends_counted_today(campaign=campaign, at=now)
+        allowance = min(campaign.daily_limit - used_campaign, settings.CAMPAIGN_LINE_DAILY_CAP - used_line)
+        if allowance <= 0:
+            return [], 0
+        claimed = list(
+            selectors.with_merge_data(
+                CampaignMembership.objects.filter(
+                    pk__in=membership_ids,
+                    campaign_id=campaign.pk,
+                    status=MembershipStatus.PENDING,
+                    contact__opted_out=False,
+                    contact__phone__isnull=False,
+                )
+            )
+            .exclude(selectors.in_cooldown_elsewhere(campaign_id=campaign.pk, since=cooldown_since))
+            .select_for_update(skip_locked=True, of=("self", "contact"))
+            .order_by("pk")[:allowance]
+        )
+        if not claimed:
+            return [], allowance
+        # Another campaign's dispatcher may have claimed one of these homeowners and committed
+        # after our query's snapshot was taken; this query sees its commit.
+        busy = set(
+            CampaignMembership.objects.filter(contact_id__in=[m.contact_id for m in claimed])
+            .exclude(campaign_id=campaign.pk)
+            .filter(Q(status=MembershipStatus.SENDING) | Q(sent_at__gte=cooldown_since))
+            .values_list("contact_id", flat=True)
+        )
+        claimed = [m for m in claimed if m.contact_id not in busy]
+        CampaignMembership.objects.filter(pk__in=[m.pk for m in claimed]).update(
+            status=MembershipStatus.SENDING, claimed_at=now, updated_at=now
+        )
+    for membership in claimed:
+        membership.status, membership.claimed_at = MembershipStatus.SENDING, now
+    return claimed, allowance - len(claimed)
+
+
+def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window) -> str:
+    """Text one claimed member and settle the membership; returns the outcome for the report."""
+    from contacts.send_window import recipient_locale
+    from contacts.services import TextRefused, message_send
+    from crm.sms import SmsSendError
+
+    from . import selectors
+
+    contact = membership.contact
+    template = campaign.template_a
+    if membership.variant == Variant.B and (campaign.template_b or "").strip():
+        template = campaign.template_b
+    body = render_template(template, selectors.membership_merge_values(membership))
+    locale = recipient_locale(
+        phone=contact.phone, property_state=membership.property_state or "", mailing_state=contact.mailing_state
+    )
+    # Refresh the claim just before sending; if a reconciler took the membership back after a
+    # very long stall, it is no longer ours and we must not send.
+    heartbeat = timezone.now()
+    still_ours = CampaignMembership.objects.filter(
+        pk=membership.pk, status=MembershipStatus.SENDING, claimed_at=membership.claimed_at
+    ).update(claimed_at=heartbeat, attempts=F("attempts") + 1, updated_at=heartbeat)
+    if not still_ours:
+        return "claim_lost"
+    mine = CampaignMembership.objects.filter(pk=membership.pk, status=MembershipStatus.SENDING)
+
+    def settle(status: str, error: str = "", **extra) -> None:
+        mine.update(status=status, last_error=error[:1000], updated_at=timezone.now(), **extra)
+
+    try:
+        activity = message_send(
+            contact=contact, body=body, from_line=campaign.phone_number_id, membership=membership,
+            campaign_window=window, locale=locale,
+        )
+    except TextRefused as exc:
+        message = "; ".join(exc.messages)
+        if exc.code == "outside_window":
+            settle(MembershipStatus.PENDING, message, claimed_at=None, attempts=F("attempts") - 1)
+            return "outside_window"
+        if exc.code in ("opted_out", "no_phone"):
+            settle(MembershipStatus.SKIPPED, f"Not texted: {message}")
+            return "opted_out" if exc.code == "opted_out" else "no_valid_phone"
+        settle(MembershipStatus.FAILED, message)
+        return "failed"
+    except SmsSendError as exc:
+        if exc.retryable and exc.status is None:
+            # No answer from OpenPhone (timeout, dropped connection): the text may have left.
+            # Leave it `sending`; reconciliation checks OpenPhone before any retry.
+            logger.warning("Campaign text to %s: no answer from the provider; will reconcile", mask_phone(contact.phone))
+            mine.update(last_error=str(exc)[:1000], updated_at=timezone.now())
+            return "unresolved"
+        if exc.retryable and membership.attempts + 1 < MAX_SEND_ATTEMPTS:
+            settle(MembershipStatus.PENDING, str(exc), claimed_at=None)
+            return "retry"
+        settle(MembershipStatus.FAILED, str(exc))
+        return "failed"
+    except Exception:
+        # We cannot tell whether the text left (e.g. the database failed after the provider took it):
+        # leave it `sending` for reconciliation instead of risking a second text.
+        logger.exception("Campaign text to %s failed unexpectedly; will reconcile", mask_phone(contact.phone))
+        return "unresolved"
+    updated = mine.update(
+        status=MembershipStatus.SENT, sent_at=activity.occurred_at, activity=activity, last_error="",
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        # A delivery webhook already moved it on (delivered/failed); only record the link.
+        CampaignMembership.objects.filter(pk=membership.pk, activity__isnull=True).update(
+            activity=activity, sent_at=activity.occurred_at
+        )
+    return "sent"
+
+
+def memberships_reconcile_stale(
+    *, now: datetime | None = None, campaign_id: int | None = None, older_than: timedelta | None = None
+) -> Counter:
+    """Settle memberships left `sending` by a crashed dispatcher, by asking OpenPhone, before anything is re-sent.
+
+    A text recorded locally, or found at OpenPhone on that line to that number since the claim,
+    makes the membership `sent` (recording the Activity if it was lost); none found puts it
+    back to `pending` for the next batch. If OpenPhone cannot be asked, it stays `sending`.
+    Returns counts: sent, pending, unresolved.
+    """
+    from crm.sms import get_backend
+
+    now = now or timezone.now()
+    cutoff = now - (older_than if older_than is not None else timedelta(minutes=STALE_SENDING_MINUTES))
+    stale = CampaignMembership.objects.filter(status=MembershipStatus.SENDING, claimed_at__lt=cutoff)
+    if campaign_id:
+        stale = stale.filter(campaign_id=campaign_id)
+    stale = list(stale.select_related("contact", "campaign").order_by("claimed_at")[:RECONCILE_BATCH])
+    counts: Counter = Counter()
+    backend = get_backend() if stale else None
+    for membership in stale:
+        recorded = (
+            Activity.objects.filter(
+                membership_id=membership.pk, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING,
+                occurred_at__gte=membership.claimed_at - RECONCILE_CLOCK_MARGIN,
+            )
+            .order_by("occurred_at")
+            .first()
+        )
+        found = None
+        if recorded is None:
+            if not membership.contact.phone:
+                counts["unresolved"] += 1
+                continue
+            try:
+                matches = backend.find_sent(
+                    to=membership.contact.phone, from_line=membership.campaign.phone_number_id,
+                    since=membership.claimed_at - RECONCILE_CLOCK_MARGIN,
+                )
+            except Exception:
+                logger.warning(
+                    "Cannot reconcile campaign text to %s with the provider now; it stays sending",
+                    mask_phone(membership.contact.phone), exc_info=True,
+                )
+                counts["unresolved"] += 1
+                continue
+            # The earliest text since the claim is the one the crashed dispatcher sent.
+            found = matches[-1] if matches else None
+        counts[_settle_reconciled(membership=membership, recorded=recorded, found=found, now=now)] += 1
+    if counts:
+        logger.info("Reconciled stale campaign sends: %s", dict(counts))
+    return counts
+
+
+def _settle_reconciled(*, membership: CampaignMembership, recorded: Activity | None, found, now: datetime) -> str:
+    with transaction.atomic():
+        # Only if nobody settled it meanwhile (same claim still in place).
+        locked = (
+            CampaignMembership.objects.select_for_update(skip_locked=True)
+            .filter(pk=membership.pk, status=MembershipStatus.SENDING, claimed_at=membership.claimed_at)
+            .first()
+        )
+        if locked is None:
+            return "already_settled"
+        if recorded is None and found is None:
+            locked.status = MembershipStatus.PENDING
+            locked.claimed_at = None
+            locked.last_error = "An interrupted send was not found at OpenPhone; it will be sent in a later batch."
+            locked.save(update_fields=["status", "claimed_at", "last_error", "updated_at"])
+            return "pending"
+        if recorded is None:
+            line = membership.campaign.phone_number_id
+            conversation, _ = Conversation.objects.get_or_create(contact_id=locked.contact_id, phone_number_id=line)
+            recorded, _ = Activity.objects.get_or_create(
+                openphone_id=found.provider_id,
+                defaults={
+                    "contact_id": locked.contact_id, "conversation": conversation, "kind": ActivityKind.MESSAGE,
+                    "direction": Direction.OUTGOING, "body": found.body, "status": found.status,
+                    "occurred_at": found.created_at, "membership": locked,
+                },
+            )
+            if recorded.membership_id is None:
+                Activity.objects.filter(pk=recorded.pk).update(membership=locked)
+        failed = (recorded.status or "").lower() in FAILED_DELIVERY_STATUSES
+        locked.status = MembershipStatus.FAILED if failed else MembershipStatus.SENT
+        locked.sent_at = recorded.occurred_at
+        locked.activity = recorded
+        locked.last_error = "Recovered after an interrupted send: the text had been sent."
+        locked.save(update_fields=["status", "sent_at", "activity", "last_error", "updated_at"])
+        return "sent"
