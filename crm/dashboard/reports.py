@@ -6,7 +6,9 @@ import datetime as dt
 import io
 import re
 
-from .selectors import MonthlyFigures, VariantFigures
+from campaigns.selectors import SignificanceTest, VariantMetrics
+
+from .selectors import MonthlyFigures
 
 CSV_COLUMNS = [
     "month",
@@ -28,6 +30,10 @@ CSV_COLUMNS = [
     "voicemails",
     "all_opt_outs",
     "new_contacts",
+    "ab_z",
+    "ab_p_value",
+    "ab_significant",
+    "ab_leader",
 ]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -57,7 +63,7 @@ def _rate(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _campaign_cells(figures: VariantFigures) -> dict[str, object]:
+def _campaign_cells(figures: VariantMetrics) -> dict[str, object]:
     return {
         "texts_sent": figures.sent,
         "delivered": figures.delivered,
@@ -68,6 +74,17 @@ def _campaign_cells(figures: VariantFigures) -> dict[str, object]:
         "opted_out": figures.opted_out,
         "opt_out_rate": _rate(figures.opt_out_rate),
         "campaign_texts_sent": figures.sent,
+    }
+
+
+def _ab_cells(test: SignificanceTest | None) -> dict[str, object]:
+    if test is None:
+        return {}
+    return {
+        "ab_z": f"{test.z:.3f}",
+        "ab_p_value": f"{test.p_value:.4f}",
+        "ab_significant": "yes" if test.significant else "no",
+        "ab_leader": test.leader or "",
     }
 
 
@@ -97,7 +114,7 @@ def monthly_report_rows(figures: MonthlyFigures) -> list[dict[str, object]]:
     ]
     for campaign in figures.campaigns:
         base = {"month": month, "campaign": campaign.name, "campaign_status": campaign.status}
-        rows.append({**base, "scope": "campaign", **_campaign_cells(campaign.total)})
+        rows.append({**base, "scope": "campaign", **_campaign_cells(campaign.total), **_ab_cells(campaign.ab_test)})
         if len(campaign.variants) > 1:
             for variant in campaign.variants:
                 rows.append({**base, "scope": "variant", "variant": variant.variant, **_campaign_cells(variant)})

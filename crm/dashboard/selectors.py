@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,17 +17,22 @@ from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
-from campaigns.models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus
+from campaigns.models import Campaign, CampaignMembership, CampaignStatus, Variant
+from campaigns.reply_classifier import ReplyCategory
+
+# One definition of enrolled/sent/delivered/replied/opted out/interested for campaign memberships:
+# the campaigns app's (its metrics and the dashboard must agree), and its A/B test.
+from campaigns.selectors import SignificanceTest, VariantMetrics, line_sends_today, two_proportion_z_test
+from campaigns.selectors import _metric_aggregates as membership_metric_aggregates
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, OptOutEvent
 
-# reply_category value of a reply that shows interest ("yes, call me").
-INTERESTED = "interested"
+INTERESTED = ReplyCategory.INTERESTED
 # Provider status of a text OpenPhone reported as delivered to the handset.
 DELIVERED = "delivered"
 # Call statuses that mean nobody picked up an incoming call (OpenPhone contract, section 7.3).
 MISSED_CALL_STATUSES = ("missed", "no-answer", "abandoned")
-# Memberships still to be texted: the projection counts these.
-REMAINING_STATUSES = (MembershipStatus.PENDING, MembershipStatus.SENDING)
+# Campaigns whose line is shown on the daily-cap table even before it sends today.
+ACTIVE_CAMPAIGN_STATUSES = (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED, CampaignStatus.PAUSED)
 # Campaign statuses listed first on the dashboard, in this order.
 CAMPAIGN_STATUS_ORDER = [
     CampaignStatus.RUNNING,
@@ -162,38 +167,36 @@ class TodayFigures:
 
 
 def today_figures(*, now: dt.datetime | None = None) -> TodayFigures:
-    """Today's activity in the business zone and each line's use of its daily cap (four queries)."""
+    """Today's activity in the business zone and each line's use of its daily cap (five queries).
+
+    Campaign texts per line are counted the way the dispatcher counts them against the cap
+    (campaigns.selectors.line_sends_today); staff texts come from the timeline.
+    """
+    now = now or timezone.now()
     day = business_today(now=now)
     start, end = Period(day, day).bounds()
     counts = _timeline_counts(start, end)
-    per_line = (
-        Activity.objects.filter(_OUTGOING_TEXT, occurred_at__gte=start, occurred_at__lt=end)
-        .values(line=F("conversation__phone_number_id"))
-        .annotate(
-            campaign_sent=Count("id", filter=Q(membership__isnull=False)),
-            staff_sent=Count("id", filter=Q(membership__isnull=True)),
-        )
-        .order_by("line")
+    campaign_sent = line_sends_today(at=now)
+    staff_sent = dict(
+        Activity.objects.filter(_OUTGOING_TEXT, membership__isnull=True, occurred_at__gte=start, occurred_at__lt=end)
+        .order_by()
+        .values_list("conversation__phone_number_id")
+        .annotate(n=Count("id"))
     )
-    cap = settings.CAMPAIGN_LINE_DAILY_CAP
-    usage = {
-        row["line"] or "": LineUsage(row["line"] or "", row["campaign_sent"], row["staff_sent"], cap)
-        for row in per_line
-    }
     # Lines with an active campaign (and the default line) appear even before their first text of the day.
-    active_lines = set(
-        Campaign.objects.filter(
-            status__in=[CampaignStatus.RUNNING, CampaignStatus.SCHEDULED, CampaignStatus.PAUSED]
-        ).values_list("phone_number_id", flat=True).distinct()
+    lines = set(campaign_sent) | set(staff_sent) | set(
+        Campaign.objects.filter(status__in=ACTIVE_CAMPAIGN_STATUSES).values_list("phone_number_id", flat=True)
     )
     if settings.OPENPHONE_PHONE_NUMBER_ID:
-        active_lines.add(settings.OPENPHONE_PHONE_NUMBER_ID)
-    for line in active_lines - usage.keys():
-        usage[line] = LineUsage(line, 0, 0, cap)
+        lines.add(settings.OPENPHONE_PHONE_NUMBER_ID)
+    cap = settings.CAMPAIGN_LINE_DAILY_CAP
+    usage = [
+        LineUsage(line or "", campaign_sent.get(line, 0), staff_sent.get(line, 0), cap) for line in lines
+    ]
     return TodayFigures(
         day=day,
         opt_outs=_opt_outs(start, end),
-        lines=sorted(usage.values(), key=lambda u: (-u.sent, u.phone_number_id)),
+        lines=sorted(usage, key=lambda u: (-u.sent, u.phone_number_id)),
         **counts,
     )
 
@@ -203,8 +206,12 @@ def today_figures(*, now: dt.datetime | None = None) -> TodayFigures:
 
 @dataclass(frozen=True)
 class PeriodFigures:
-    """What happened in a period. Rates follow the campaign texts sent in the period (a cohort):
-    of the homeowners a campaign texted in the period, how many replied / opted out (so far)."""
+    """What happened in a period.
+
+    Texts sent/delivered/received, calls, opt-outs and new contacts are events in the period. The campaign
+    figures follow the cohort of homeowners a campaign texted in the period: how many have replied, opted out
+    or replied interested so far (the campaigns app's definitions, campaigns.selectors).
+    """
 
     period: Period
     texts_sent: int
@@ -232,40 +239,23 @@ class PeriodFigures:
         return _ratio(self.opted_out, self.campaign_sent)
 
 
-def _membership_counts(start: dt.datetime, end: dt.datetime) -> dict[str, Count]:
-    """Conditional counts over memberships texted, or replied to, in [start, end)."""
-    sent = Q(sent_at__gte=start, sent_at__lt=end)
-    return {
-        "sent": Count("id", filter=sent),
-        "delivered": Count("id", filter=sent & Q(activity__status=DELIVERED)),
-        "replied": Count("id", filter=sent & Q(replied_at__isnull=False)),
-        # Opted out after this campaign texted them: by the reply (status) or any way since (contact).
-        "opted_out": Count(
-            "id",
-            filter=sent & (Q(status=MembershipStatus.OPTED_OUT) | Q(contact__opted_out_at__gte=F("sent_at"))),
-        ),
-        "interested": Count("id", filter=Q(replied_at__gte=start, replied_at__lt=end, reply_category=INTERESTED)),
-    }
-
-
-def _memberships_touched(start: dt.datetime, end: dt.datetime) -> QuerySet[CampaignMembership]:
-    return CampaignMembership.objects.filter(
-        Q(sent_at__gte=start, sent_at__lt=end) | Q(replied_at__gte=start, replied_at__lt=end)
-    )
+def _texted_in(start: dt.datetime, end: dt.datetime) -> QuerySet[CampaignMembership]:
+    """Memberships a campaign texted in [start, end): the cohort the period's rates follow."""
+    return CampaignMembership.objects.filter(sent_at__gte=start, sent_at__lt=end).order_by()
 
 
 def period_figures(*, period: Period) -> PeriodFigures:
     """Figures for one period (four aggregate queries, whatever the data size)."""
     start, end = period.bounds()
     counts = _timeline_counts(start, end)
-    memberships = _memberships_touched(start, end).aggregate(**_membership_counts(start, end))
+    cohort = _texted_in(start, end).aggregate(**membership_metric_aggregates())
     new_contacts = Contact.objects.filter(created_at__gte=start, created_at__lt=end).count()
     return PeriodFigures(
         period=period,
-        campaign_sent=memberships["sent"],
-        replied=memberships["replied"],
-        opted_out=memberships["opted_out"],
-        interested=memberships["interested"],
+        campaign_sent=cohort["sent"],
+        replied=cohort["replied"],
+        opted_out=cohort["opted_out"],
+        interested=cohort["interested"],
         opt_outs=_opt_outs(start, end),
         new_contacts=new_contacts,
         **counts,
@@ -302,58 +292,33 @@ def daily_activity(*, period: Period) -> list[DayActivity]:
 # --- Campaigns ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VariantFigures:
-    """One variant of a campaign (or the whole campaign) over memberships."""
-
-    variant: str
-    enrolled: int = 0
-    sent: int = 0
-    delivered: int = 0
-    replied: int = 0
-    opted_out: int = 0
-    interested: int = 0
-    remaining: int = 0
-    sent_today: int = 0
-
-    @property
-    def response_rate(self) -> float | None:
-        return _ratio(self.replied, self.sent)
-
-    @property
-    def opt_out_rate(self) -> float | None:
-        return _ratio(self.opted_out, self.sent)
-
-    @property
-    def delivery_rate(self) -> float | None:
-        return _ratio(self.delivered, self.sent)
-
-    def __add__(self, other: VariantFigures) -> VariantFigures:
-        return VariantFigures(
-            variant="",
-            **{name: getattr(self, name) + getattr(other, name) for name in _SUMMED},
-        )
+def total_metrics(variants: Iterable[VariantMetrics]) -> VariantMetrics:
+    """The sum of per-variant metrics (the campaign's, or all campaigns')."""
+    variants = list(variants)
+    names = [name for name in VariantMetrics.__dataclass_fields__ if name != "variant"]
+    return VariantMetrics(variant="all", **{name: sum(getattr(v, name) for v in variants) for name in names})
 
 
-_SUMMED = ("enrolled", "sent", "delivered", "replied", "opted_out", "interested", "remaining", "sent_today")
-
-
-def _total(figures: Iterable[VariantFigures]) -> VariantFigures:
-    total = VariantFigures(variant="")
-    for item in figures:
-        total = total + item
-    return total
+def ab_test(variants: list[VariantMetrics]) -> SignificanceTest | None:
+    """Response rate of B against A with the campaigns app's two-proportion z-test; None without both."""
+    by_name = {v.variant: v for v in variants}
+    a, b = by_name.get(Variant.A), by_name.get(Variant.B)
+    if a is None or b is None:
+        return None
+    return two_proportion_z_test(a.replied, a.sent, b.replied, b.sent)
 
 
 @dataclass
 class CampaignRow:
-    """A campaign on the dashboard: progress, per-variant results and when it should finish."""
+    """A campaign on the dashboard: progress, per-variant results, the A/B test and when it should finish."""
 
     campaign: Campaign
-    variants: list[VariantFigures] = field(default_factory=list)
-    total: VariantFigures = field(default_factory=lambda: VariantFigures(variant=""))
-    daily_allowance: int = 0
-    projected_finish: dt.date | None = None
+    variants: list[VariantMetrics]
+    total: VariantMetrics
+    sent_today: int
+    daily_allowance: int
+    projected_finish: dt.date | None
+    ab_test: SignificanceTest | None
 
     @property
     def progress(self) -> float | None:
@@ -363,10 +328,10 @@ class CampaignRow:
 def projected_finish(
     *, status: str, remaining: int, sent_today: int, daily_allowance: int, starts_on: dt.date | None, today: dt.date
 ) -> dt.date | None:
-    """The day the last remaining member should be texted at the current daily allowance.
+    """The day the last pending member should be texted at the current daily allowance.
 
     None when nothing is left, the campaign is not going to send (draft, paused, done) or may send nothing.
-    Assumes a batch every day from today (or the start date) and ignores members that will be skipped.
+    Assumes a batch every day from today (or the start date) and that no member is skipped.
     """
     if remaining <= 0 or daily_allowance <= 0:
         return None
@@ -379,65 +344,57 @@ def projected_finish(
     return first_day + dt.timedelta(days=math.ceil((remaining - left_first_day) / daily_allowance))
 
 
-def campaign_variant_figures(*, campaign_ids: list[int], today: dt.date) -> dict[int, list[VariantFigures]]:
-    """Membership counts per campaign and variant, for many campaigns in one grouped query."""
-    today_start, today_end = Period(today, today).bounds()
-    has_been_sent = Q(sent_at__isnull=False)
+def _variants_by_campaign(memberships: QuerySet[CampaignMembership], **extra) -> dict[int, list[dict]]:
+    """One grouped query: the campaigns app's membership metrics per campaign and variant."""
     rows = (
-        CampaignMembership.objects.filter(campaign_id__in=campaign_ids)
+        memberships.order_by()
         .values("campaign_id", "variant")
-        .annotate(
-            enrolled=Count("id"),
-            sent=Count("id", filter=has_been_sent),
-            delivered=Count("id", filter=has_been_sent & Q(activity__status=DELIVERED)),
-            replied=Count("id", filter=has_been_sent & Q(replied_at__isnull=False)),
-            opted_out=Count(
-                "id",
-                filter=has_been_sent
-                & (Q(status=MembershipStatus.OPTED_OUT) | Q(contact__opted_out_at__gte=F("sent_at"))),
-            ),
-            interested=Count("id", filter=Q(reply_category=INTERESTED)),
-            remaining=Count("id", filter=Q(status__in=REMAINING_STATUSES)),
-            sent_today=Count("id", filter=Q(sent_at__gte=today_start, sent_at__lt=today_end)),
-        )
+        .annotate(**membership_metric_aggregates(), **extra)
         .order_by("campaign_id", "variant")
     )
-    result: dict[int, list[VariantFigures]] = {cid: [] for cid in campaign_ids}
+    grouped: dict[int, list[dict]] = {}
     for row in rows:
-        campaign_id = row.pop("campaign_id")
-        result[campaign_id].append(VariantFigures(**row))
-    return result
+        grouped.setdefault(row.pop("campaign_id"), []).append(row)
+    return grouped
 
 
 def campaign_rows(*, today: dt.date | None = None, limit: int = CAMPAIGN_TABLE_LIMIT) -> list[CampaignRow]:
     """The dashboard's campaigns table: active campaigns first, newest first within a status (two queries)."""
     today = today or business_today()
+    today_start, today_end = Period(today, today).bounds()
     order = Case(
         *[When(status=status, then=Value(i)) for i, status in enumerate(CAMPAIGN_STATUS_ORDER)],
         output_field=IntegerField(),
     )
     campaigns = list(Campaign.objects.annotate(status_order=order).order_by("status_order", "-created_at")[:limit])
-    figures = campaign_variant_figures(campaign_ids=[c.pk for c in campaigns], today=today)
+    grouped = _variants_by_campaign(
+        CampaignMembership.objects.filter(campaign_id__in=[c.pk for c in campaigns]),
+        sent_today=Count("id", filter=Q(sent_at__gte=today_start, sent_at__lt=today_end)),
+    )
     line_cap = settings.CAMPAIGN_LINE_DAILY_CAP
     rows = []
     for campaign in campaigns:
-        variants = figures[campaign.pk]
-        total = _total(variants)
+        found = grouped.get(campaign.pk, [])
+        sent_today = sum(row.pop("sent_today") for row in found)
+        variants = [VariantMetrics(**row) for row in found]
+        total = total_metrics(variants)
         allowance = min(campaign.daily_limit, line_cap)
         rows.append(
             CampaignRow(
                 campaign=campaign,
                 variants=variants,
                 total=total,
+                sent_today=sent_today,
                 daily_allowance=allowance,
                 projected_finish=projected_finish(
                     status=campaign.status,
-                    remaining=total.remaining,
-                    sent_today=total.sent_today,
+                    remaining=total.pending,
+                    sent_today=sent_today,
                     daily_allowance=allowance,
                     starts_on=campaign.starts_on,
                     today=today,
                 ),
+                ab_test=ab_test(variants),
             )
         )
     return rows
@@ -479,11 +436,14 @@ def recent_interested_replies(*, limit: int = RECENT_INTERESTED_LIMIT) -> QueryS
 
 @dataclass(frozen=True)
 class CampaignPeriodRow:
+    """A campaign's members texted in a period, per variant and in total, with the period's A/B test."""
+
     campaign_id: int
     name: str
     status: str
-    variants: list[VariantFigures]
-    total: VariantFigures
+    variants: list[VariantMetrics]
+    total: VariantMetrics
+    ab_test: SignificanceTest | None
 
 
 @dataclass(frozen=True)
@@ -491,32 +451,28 @@ class MonthlyFigures:
     period: Period
     overall: PeriodFigures
     campaigns: list[CampaignPeriodRow]
-    campaigns_total: VariantFigures
+    campaigns_total: VariantMetrics
 
 
 def campaign_period_rows(*, period: Period) -> list[CampaignPeriodRow]:
-    """Per campaign and variant: memberships texted in the period and what came of them (two queries)."""
+    """Per campaign and variant: members texted in the period and what came of them (two queries)."""
     start, end = period.bounds()
-    rows = (
-        _memberships_touched(start, end)
-        .values("campaign_id", "variant")
-        .annotate(**_membership_counts(start, end))
-        .order_by("campaign_id", "variant")
-    )
-    by_campaign: dict[int, list[VariantFigures]] = {}
-    for row in rows:
-        by_campaign.setdefault(row.pop("campaign_id"), []).append(VariantFigures(**row))
-    campaigns = Campaign.objects.filter(pk__in=by_campaign).order_by("name").values("pk", "name", "status")
-    return [
-        CampaignPeriodRow(
-            campaign_id=c["pk"],
-            name=c["name"],
-            status=c["status"],
-            variants=by_campaign[c["pk"]],
-            total=_total(by_campaign[c["pk"]]),
+    grouped = _variants_by_campaign(_texted_in(start, end))
+    campaigns = Campaign.objects.filter(pk__in=grouped).order_by("name").values("pk", "name", "status")
+    rows = []
+    for campaign in campaigns:
+        variants = [VariantMetrics(**row) for row in grouped[campaign["pk"]]]
+        rows.append(
+            CampaignPeriodRow(
+                campaign_id=campaign["pk"],
+                name=campaign["name"],
+                status=campaign["status"],
+                variants=variants,
+                total=total_metrics(variants),
+                ab_test=ab_test(variants),
+            )
         )
-        for c in campaigns
-    ]
+    return rows
 
 
 def monthly_figures(*, month: dt.date) -> MonthlyFigures:
@@ -527,5 +483,5 @@ def monthly_figures(*, month: dt.date) -> MonthlyFigures:
         period=period,
         overall=period_figures(period=period),
         campaigns=campaigns,
-        campaigns_total=_total(row.total for row in campaigns),
+        campaigns_total=total_metrics(row.total for row in campaigns),
     )

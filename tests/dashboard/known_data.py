@@ -5,7 +5,7 @@ on Sunday 2025-03-09, inside the 7-day window). Lines: PN1 (the default line) an
 
 Outgoing texts                          Incoming texts / calls
   a1  Mar 12 10:00 PN1 delivered  m1      i1 Mar 12 11:00 PN1 (m1 replies, interested)
-  a2  Mar 12 10:05 PN1 delivered  m2      i2 Mar 12 12:00 PN2 (someone not in a campaign)
+  a2  Mar 12 10:05 PN1 delivered  m2      i2 Mar 12 12:00 PN2 (n2 replies STOP)
   a3  Mar 12 10:10 PN1 sent       m3      i3 Mar 7  15:00 PN1 (m4 replies, interested)
   a4  Mar 12 13:00 PN1 delivered  staff   i4 Mar 4  10:30 PN1 (m5 replies STOP)
   a5  Mar 12 09:00 PN2 delivered  n1      i5 Feb 2  10:00 PN1 (m9 replies)
@@ -14,9 +14,12 @@ Outgoing texts                          Incoming texts / calls
   a8  Mar 11 23:50 PN1 delivered  staff   c3 Mar 12 08:31 voicemail
   a9  Mar 4  10:00 PN1 delivered  m4      c4 Mar 11 16:00 call missed
   a10 Mar 4  10:01 PN1 undelivered m5     note Mar 12 (never counted)
-  a11 Feb 1  10:00 PN1 delivered  m9
+  a11 Feb 1  10:00 PN1 delivered  m9                      i6 Mar 10 10:00 PN2 (a stranger: "Who is this?")
 
 a8 is at 03:50 UTC on Mar 12 but belongs to Mar 11 in business time; a7 is at 04:10 UTC on Mar 12.
+Campaign figures follow the campaigns app: delivered = status delivered/replied/opted out, replied = has
+replied_at, opted out = status opted out, interested = reply_category "interested"; period rates follow
+the members texted in the period.
 """
 from __future__ import annotations
 
@@ -52,7 +55,7 @@ TODAY_EXPECTED = {
     "texts_received": 2,  # i1 i2
     "missed_calls": 1,  # c1
     "voicemails": 1,  # c3
-    "opt_outs": 1,  # n2's contact, by staff at 12:00 (an opt-in today does not count)
+    "opt_outs": 1,  # n2's contact, by STOP at 12:00 (an opt-in today does not count)
 }
 # line -> (campaign texts, staff texts) today
 LINES_EXPECTED = {PN1: (3, 2), PN2: (2, 0)}
@@ -60,26 +63,26 @@ LINES_EXPECTED = {PN1: (3, 2), PN2: (2, 0)}
 LAST_7_EXPECTED = {  # Mar 6..12
     "texts_sent": 8,  # a1..a8
     "texts_delivered": 7,
-    "texts_received": 3,  # i1 i2 i3
+    "texts_received": 4,  # i1 i2 i3 i6
     "missed_calls": 2,  # c1 c4
     "voicemails": 1,
     "campaign_sent": 5,  # m1 m2 m3 n1 n2
-    "replied": 1,  # m1
-    "opted_out": 1,  # n2 (contact opted out after the text)
-    "interested": 2,  # m1 (Mar 12), m4 (replied Mar 7 although texted Mar 4)
+    "replied": 2,  # m1 n2
+    "opted_out": 1,  # n2
+    "interested": 1,  # m1 (m4 replied interested on Mar 7, but was texted on Mar 4: not in this cohort)
     "opt_outs": 1,
     "new_contacts": 3,  # two on Mar 12, one on Mar 8
 }
 LAST_30_EXPECTED = {  # Feb 11..Mar 12
     "texts_sent": 10,  # a1..a10
     "texts_delivered": 8,  # all but a3 and a10
-    "texts_received": 4,  # i1..i4
+    "texts_received": 5,  # i1..i4 i6
     "missed_calls": 2,
     "voicemails": 1,
     "campaign_sent": 7,  # m1 m2 m3 m4 m5 n1 n2
-    "replied": 3,  # m1 m4 m5
+    "replied": 4,  # m1 m4 m5 n2
     "opted_out": 2,  # n2 and m5
-    "interested": 2,
+    "interested": 2,  # m1 m4
     "opt_outs": 2,  # n2's and m5's contacts
     "new_contacts": 4,  # + Feb 20
 }
@@ -131,7 +134,7 @@ def build() -> SimpleNamespace:
     m8 = member(c1, "B")
     m9 = member(c1, "A", MembershipStatus.REPLIED, replied_at=at(2, 2, 10), reply_category="question")
     n1 = member(c2, "A", MembershipStatus.DELIVERED)
-    n2 = member(c2, "A", MembershipStatus.DELIVERED)
+    n2 = member(c2, "A", MembershipStatus.OPTED_OUT, replied_at=at(3, 12, 12), reply_category="opt_out")
     member(c4, "A")
 
     _text(m1.contact, PN1, at(3, 12, 10, 0), membership=m1)  # a1
@@ -150,7 +153,8 @@ def build() -> SimpleNamespace:
     stranger = ContactFactory(first_name="Walter", last_name="Inbound")
     incoming = Direction.INCOMING
     _text(m1.contact, PN1, at(3, 12, 11), direction=incoming, body="Yes please call me about the crack")  # i1
-    _text(stranger, PN2, at(3, 12, 12), direction=incoming, body="Who is this?")  # i2
+    _text(n2.contact, PN2, at(3, 12, 12), direction=incoming, body="STOP")  # i2
+    _text(stranger, PN2, at(3, 10, 10), direction=incoming, body="Who is this?")  # i6
     _text(m4.contact, PN1, at(3, 7, 15), direction=incoming, body="Interested, what does it cost?")  # i3
     _text(m5.contact, PN1, at(3, 4, 10, 30), direction=incoming, body="STOP")  # i4
     _text(m9.contact, PN1, at(2, 2, 10), direction=incoming, body="Do you do basements?")  # i5
@@ -165,19 +169,20 @@ def build() -> SimpleNamespace:
         ActivityFactory(contact=caller, kind=kind, direction=incoming, status=status, occurred_at=when, body="")
     ActivityFactory(contact=caller, kind=ActivityKind.NOTE, direction="", status="", occurred_at=at(3, 12, 9))
 
-    # Opt-outs: n2's contact by staff today, m5's contact by text on Mar 4; an opt-in today does not count.
-    Contact.objects.filter(pk=n2.contact_id).update(opted_out=True, opted_out_at=at(3, 12, 12), opted_out_reason="called")
-    OptOutEvent.objects.create(contact=n2.contact, opted_out=True, reason="called", source="staff", occurred_at=at(3, 12, 12))
+    # Opt-outs: n2's contact today and m5's on Mar 4, both by STOP; an opt-in today does not count.
+    Contact.objects.filter(pk=n2.contact_id).update(opted_out=True, opted_out_at=at(3, 12, 12), opted_out_reason="STOP")
+    OptOutEvent.objects.create(contact=n2.contact, opted_out=True, reason="STOP", source="inbound_message",
+                               occurred_at=at(3, 12, 12))
     Contact.objects.filter(pk=m5.contact_id).update(opted_out=True, opted_out_at=at(3, 4, 10, 30), opted_out_reason="STOP")
     OptOutEvent.objects.create(contact=m5.contact, opted_out=True, reason="STOP", source="inbound_message",
                                occurred_at=at(3, 4, 10, 30))
     OptOutEvent.objects.create(contact=caller, opted_out=False, reason="START", source="inbound_message",
                                occurred_at=at(3, 12, 9))
 
-    # Who waits for us: oldest first is m4's (Mar 7), then m1's (Mar 12 11:00), then the stranger's (12:00).
+    # Who waits for us: oldest first is m4's (Mar 7), then the stranger's (Mar 10), then m1's (Mar 12 11:00).
     _conversation(m4.contact, PN1, waiting=True, last=at(3, 7, 15))
+    _conversation(stranger, PN2, waiting=True, last=at(3, 10, 10))
     _conversation(m1.contact, PN1, waiting=True, last=at(3, 12, 11))
-    _conversation(stranger, PN2, waiting=True, last=at(3, 12, 12))
     _conversation(m9.contact, PN1, waiting=False, last=at(2, 2, 10))
 
     # New contacts: everyone so far is old; then two today, one on Mar 8, one on Feb 20, one on Feb 5.
@@ -185,7 +190,7 @@ def build() -> SimpleNamespace:
     for when in [at(3, 12, 9), at(3, 12, 13), at(3, 8, 10), at(2, 20, 10), at(2, 5, 10)]:
         Contact.objects.filter(pk=ContactFactory().pk).update(created_at=when)
 
-    assert Activity.objects.count() == 21
+    assert Activity.objects.count() == 22
     return SimpleNamespace(
         c1=c1, c2=c2, c3=c3, c4=c4, m1=m1, m4=m4, stranger=stranger,
         memberships={"m1": m1, "m2": m2, "m3": m3, "m4": m4, "m5": m5, "m6": m6, "m7": m7, "m8": m8, "m9": m9},

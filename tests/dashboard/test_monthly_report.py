@@ -51,7 +51,7 @@ def test_csv_download_has_overall_campaign_and_variant_rows(manager_client, know
     overall = rows[0]
     assert overall["scope"] == "overall"
     assert (overall["texts_sent"], overall["delivered"], overall["campaign_texts_sent"]) == ("10", "8", "7")
-    assert (overall["replied"], overall["response_rate"], overall["opted_out"]) == ("3", "0.4286", "2")
+    assert (overall["replied"], overall["response_rate"], overall["opted_out"]) == ("4", "0.5714", "2")
     assert (overall["new_contacts"], overall["missed_calls"], overall["voicemails"]) == ("3", "2", "1")
     scopes = [(r["scope"], r["campaign"], r["variant"]) for r in rows[1:]]
     assert scopes == [
@@ -64,7 +64,10 @@ def test_csv_download_has_overall_campaign_and_variant_rows(manager_client, know
     worcester_b = rows[4]
     assert (worcester_b["texts_sent"], worcester_b["replied"], worcester_b["response_rate"]) == ("2", "1", "0.5000")
     total = rows[-1]
-    assert (total["texts_sent"], total["delivered"], total["interested_replies"]) == ("7", "5", "2")
+    assert (total["texts_sent"], total["delivered"], total["interested_replies"]) == ("7", "6", "2")
+    worcester = rows[2]
+    assert (worcester["ab_leader"], worcester["ab_significant"]) == ("A", "no")  # 2/3 against 1/2
+    assert rows[1]["ab_p_value"] == ""  # Pittsfield has one variant
 
 
 @pytest.mark.parametrize("month", ["2025-13", "March", "2025-3", "1999-12"])
