@@ -27,6 +27,12 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Band:
+    x: float
+    width: float
+
+
+@dataclass(frozen=True)
 class Dot:
     x: float
     y: float
@@ -49,12 +55,17 @@ class ActivityChart:
     bars: list[Bar]
     reply_dots: list[Dot]
     reply_line: str
+    weekend_bands: list[Band]
     y_ticks: list[Tick]
     x_ticks: list[Tick]
     total_sent: int
     total_replies: int
     first_day: str
     last_day: str
+
+    @property
+    def plot_height(self) -> float:
+        return self.bottom - self.top
 
     @property
     def y_label_x(self) -> float:
@@ -66,12 +77,12 @@ class ActivityChart:
 
 
 def nice_maximum(value: int, steps: int = GRID_STEPS) -> int:
-    """The smallest round axis maximum (1, 2, 2.5 or 5 times a power of ten per step) at or above value."""
+    """The smallest round axis maximum (a step of 1, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten) at or above value."""
     if value <= 0:
         return steps
     raw_step = value / steps
     magnitude = 10 ** math.floor(math.log10(raw_step))
-    for factor in (1, 2, 2.5, 5, 10):
+    for factor in (1, 2, 2.5, 3, 4, 5, 6, 8, 10):
         step = factor * magnitude
         if step >= raw_step and float(step).is_integer():
             return int(step * steps)
@@ -132,6 +143,9 @@ def activity_chart(days: list[DayActivity], *, width: int = 760, height: int = 2
         bars=bars,
         reply_dots=dots,
         reply_line=" ".join(f"{d.x},{d.y}" for d in dots),
+        weekend_bands=[
+            Band(x=round(left + i * slot, 2), width=round(slot, 2)) for i, day in enumerate(days) if day.day.weekday() >= 5
+        ],
         y_ticks=y_ticks,
         x_ticks=x_ticks,
         total_sent=sum(d.sent for d in days),

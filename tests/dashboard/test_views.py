@@ -85,6 +85,7 @@ def test_campaigns_table(manager_client, known):
     assert "<strong>6</strong> of 9" in row
     assert "75.0%" in row and "50.0%" in row  # A: 3 of 4, B: 1 of 2
     assert "Wed Mar 12" in row  # projected finish
+    assert "no clear winner yet (A ahead), p = 0.540" in row  # the campaigns app's z-test
 
 
 def test_waiting_list_links_to_contact_admin(manager_client, known):
