@@ -8,6 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
 from .selectors import DayActivity
 
 # Horizontal gridlines drawn (the top one at the axis maximum).
@@ -153,3 +156,8 @@ def activity_chart(days: list[DayActivity], *, width: int = 760, height: int = 2
         first_day=days[0].day.strftime("%b %-d, %Y") if days else "",
         last_day=days[-1].day.strftime("%b %-d, %Y") if days else "",
     )
+
+
+def render_activity_chart(chart: ActivityChart) -> SafeString:
+    """The chart as inline SVG markup (numbers never localized: SVG wants "12.5", not "12,5")."""
+    return render_to_string("dashboard/_activity_chart.html", {"chart": chart})

@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .access import manager_required
-from .caching import cached_activity_chart, cached_campaign_rows, cached_period_figures
+from .caching import (
+    cached_activity_chart_svg,
+    cached_campaign_rows,
+    cached_period_figures,
+    cached_recent_interested_replies,
+    cached_today_figures,
+)
 from .forms import PeriodForm
 from .models import MonthlyReport
 from .reports import BadMonth, monthly_report_csv, parse_month, previous_month
@@ -18,8 +24,6 @@ from .selectors import (
     Period,
     business_today,
     monthly_figures,
-    recent_interested_replies,
-    today_figures,
     waiting_conversations,
     waiting_count,
 )
@@ -51,14 +55,14 @@ def dashboard(request):
         periods.append(selected)
     context = {
         "now": now,
-        "today": today_figures(now=now),
+        "today": cached_today_figures(now),
         "periods": [cached_period_figures(period) for period in periods],
         "selected": selected,
-        "chart": cached_activity_chart(selected or periods[1]),
+        "chart_svg": cached_activity_chart_svg(selected or periods[1]),
         "campaigns": cached_campaign_rows(today),
         "waiting": list(waiting_conversations()),
         "waiting_total": waiting_count(),
-        "interested": list(recent_interested_replies()),
+        "interested": cached_recent_interested_replies(),
         "form": form,
         "presets": _presets(today),
         "line_cap": settings.CAMPAIGN_LINE_DAILY_CAP,

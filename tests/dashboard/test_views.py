@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from campaigns.models import CampaignMembership, CampaignStatus, MembershipStatus
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction
-from crm.dashboard.caching import FIGURES_CACHE_SECONDS, period_cache_key
+from crm.dashboard.caching import FIGURES_CACHE_SECONDS, period_cache_key, today_cache_key
 from crm.dashboard.selectors import Period
 from tests.factories import ActivityFactory, CampaignFactory
 
@@ -132,23 +132,30 @@ def _seconds_to_live(key: str) -> float:
     return backend._expire_info[full_key] - time.time()
 
 
-def test_period_figures_are_cached_briefly(manager_client, known, frozen_clock, settings):
+def test_figures_are_cached_briefly_but_the_waiting_list_is_live(manager_client, known, frozen_clock, settings):
     first = manager_client.get(URL).content.decode()
     with CaptureQueriesContext(connection) as warm:
         manager_client.get(URL)
     ActivityFactory(contact=known.stranger, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING, occurred_at=NOW)
+    Conversation.objects.filter(contact=known.stranger).update(waiting_for_reply=False)
     cached = manager_client.get(URL).content.decode()
     assert figure(cached, "period-1-texts-sent") == figure(first, "period-1-texts-sent")  # served from cache
-    assert figure(cached, "today-texts-sent") == str(TODAY_EXPECTED["texts_sent"] + 1)  # today is live
-    assert 0 < _seconds_to_live(period_cache_key(Period.last_days(7, today=NOW.date()))) <= FIGURES_CACHE_SECONDS
-    cache.delete(period_cache_key(Period.last_days(7, today=NOW.date())))
+    assert figure(cached, "today-texts-sent") == figure(first, "today-texts-sent")
+    assert figure(cached, "waiting-total") == "2"  # answered a moment ago: gone at once
+
+    week = Period.last_days(7, today=NOW.date())
+    for key in (period_cache_key(week), today_cache_key(NOW.date())):
+        assert 0 < _seconds_to_live(key) <= FIGURES_CACHE_SECONDS
+        cache.delete(key)
     fresh = manager_client.get(URL).content.decode()
     assert figure(fresh, "period-1-texts-sent") == str(LAST_7_EXPECTED["texts_sent"] + 1)
-    cached_query_count = len(warm)
+    assert figure(fresh, "today-texts-sent") == str(TODAY_EXPECTED["texts_sent"] + 1)
+
     use_fresh_cache(settings)
     with CaptureQueriesContext(connection) as cold:
         manager_client.get(URL)
-    assert cached_query_count < len(cold)
+    # Warm: session, user, Manager group and the two waiting-list queries only.
+    assert len(warm) == 5 < len(cold)
 
 
 # --- Query count does not grow with the data ----------------------------------------------------
