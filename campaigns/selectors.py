@@ -193,9 +193,11 @@ def sends_counted_today(*, campaign: Campaign, at: datetime) -> tuple[int, int]:
     """(this campaign's, its line's) texts counted against today's caps: sent today, or being sent now."""
     start, end = business_day_bounds(at)
     counted = Q(sent_at__gte=start, sent_at__lt=end) | Q(status=MembershipStatus.SENDING)
-    row = CampaignMembership.objects.filter(campaign__phone_number_id=campaign.phone_number_id).aggregate(
-        line=Count("id", filter=counted),
-        campaign=Count("id", filter=counted & Q(campaign_id=campaign.pk)),
+    # `counted` in WHERE (not only in FILTER) lets PostgreSQL combine the sent_at and status indexes
+    # instead of reading every membership of the line: the cost follows today's texts, not the campaign size.
+    row = CampaignMembership.objects.filter(counted, campaign__phone_number_id=campaign.phone_number_id).aggregate(
+        line=Count("id"),
+        campaign=Count("id", filter=Q(campaign_id=campaign.pk)),
     )
     return row["campaign"], row["line"]
 

@@ -17,7 +17,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, LeadStatus
@@ -325,6 +325,9 @@ def membership_record_delivery(*, activity: Activity) -> CampaignMembership | No
 # A membership still `sending` this long after its claim was abandoned by a crashed dispatcher:
 # a whole batch needs well under a minute, so 15 minutes cannot catch a live send.
 STALE_SENDING_MINUTES = 15
+# A dispatcher sends nothing claimed longer ago than this (it hands the rest back instead), so a
+# send never overlaps reconciliation: the 5-minute gap exceeds any HTTP timeout of the client.
+SEND_DEADLINE = timedelta(minutes=STALE_SENDING_MINUTES - 5)
 # How far before the claim to look for the text at OpenPhone, for clock differences between us and them.
 RECONCILE_CLOCK_MARGIN = timedelta(minutes=2)
 # Stale memberships reconciled per run: each costs one OpenPhone request.
@@ -525,10 +528,17 @@ def _dispatch_campaign(*, campaign: Campaign, now: datetime, dry_run: bool) -> C
         if not eligible:
             continue
         claimed, remaining = memberships_claim(campaign=campaign, membership_ids=eligible, now=now)
-        for membership in claimed:
+        sent_ids: list[int] = []
+        for index, membership in enumerate(claimed):
+            if timezone.now() - membership.claimed_at > SEND_DEADLINE:
+                # Stalled so long that reconciliation may soon take these over: hand them back unsent.
+                batch.retry_later += memberships_release(memberships=claimed[index:])
+                remaining = 0
+                break
             outcome = _send_claimed(campaign=campaign, membership=membership, window=window)
             if outcome == "sent":
                 batch.sent += 1
+                sent_ids.append(membership.pk)
                 sent_contact_ids.append(membership.contact_id)
             elif outcome == "retry":
                 batch.retry_later += 1
@@ -538,6 +548,7 @@ def _dispatch_campaign(*, campaign: Campaign, now: datetime, dry_run: bool) -> C
                 batch.failed += 1
             else:
                 batch.skipped[outcome] += 1
+        memberships_mark_sent(membership_ids=sent_ids)
         if remaining <= 0:
             break
     if sent_contact_ids:
@@ -606,12 +617,27 @@ def memberships_claim(
             .values_list("contact_id", flat=True)
         )
         claimed = [m for m in claimed if m.contact_id not in busy]
+        # The real clock, not `now`: reconciliation and the send deadline measure from it.
+        claimed_at = timezone.now()
         CampaignMembership.objects.filter(pk__in=[m.pk for m in claimed]).update(
-            status=MembershipStatus.SENDING, claimed_at=now, updated_at=now
+            status=MembershipStatus.SENDING, claimed_at=claimed_at, updated_at=claimed_at
         )
     for membership in claimed:
-        membership.status, membership.claimed_at = MembershipStatus.SENDING, now
+        membership.status, membership.claimed_at = MembershipStatus.SENDING, claimed_at
+    if claimed:
+        # Conversations the texts will be recorded in, created in one statement rather than one per text.
+        Conversation.objects.bulk_create(
+            [Conversation(contact_id=m.contact_id, phone_number_id=campaign.phone_number_id) for m in claimed],
+            ignore_conflicts=True,
+        )
     return claimed, allowance - len(claimed)
+
+
+def memberships_release(*, memberships: list[CampaignMembership]) -> int:
+    """Put claimed, unsent memberships back to pending (a stalled dispatcher giving up its claim)."""
+    return CampaignMembership.objects.filter(
+        pk__in=[m.pk for m in memberships], status=MembershipStatus.SENDING
+    ).update(status=MembershipStatus.PENDING, claimed_at=None, updated_at=timezone.now())
 
 
 def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window) -> str:
@@ -630,28 +656,22 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
     locale = recipient_locale(
         phone=contact.phone, property_state=membership.property_state or "", mailing_state=contact.mailing_state
     )
-    # Refresh the claim just before sending; if a reconciler took the membership back after a
-    # very long stall, it is no longer ours and we must not send.
-    heartbeat = timezone.now()
-    still_ours = CampaignMembership.objects.filter(
-        pk=membership.pk, status=MembershipStatus.SENDING, claimed_at=membership.claimed_at
-    ).update(claimed_at=heartbeat, attempts=F("attempts") + 1, updated_at=heartbeat)
-    if not still_ours:
-        return "claim_lost"
     mine = CampaignMembership.objects.filter(pk=membership.pk, status=MembershipStatus.SENDING)
 
-    def settle(status: str, error: str = "", **extra) -> None:
+    def settle(status: str, error: str = "", attempted: bool = True, **extra) -> None:
+        if attempted:
+            extra["attempts"] = F("attempts") + 1
         mine.update(status=status, last_error=error[:1000], updated_at=timezone.now(), **extra)
 
     try:
-        activity = message_send(
+        message_send(
             contact=contact, body=body, from_line=campaign.phone_number_id, membership=membership,
             campaign_window=window, locale=locale,
         )
     except TextRefused as exc:
         message = "; ".join(exc.messages)
         if exc.code == "outside_window":
-            settle(MembershipStatus.PENDING, message, claimed_at=None, attempts=F("attempts") - 1)
+            settle(MembershipStatus.PENDING, message, attempted=False, claimed_at=None)
             return "outside_window"
         if exc.code in ("opted_out", "no_phone"):
             settle(MembershipStatus.SKIPPED, f"Not texted: {message}")
@@ -663,7 +683,7 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
             # No answer from OpenPhone (timeout, dropped connection): the text may have left.
             # Leave it `sending`; reconciliation checks OpenPhone before any retry.
             logger.warning("Campaign text to %s: no answer from the provider; will reconcile", mask_phone(contact.phone))
-            mine.update(last_error=str(exc)[:1000], updated_at=timezone.now())
+            mine.update(last_error=str(exc)[:1000], attempts=F("attempts") + 1, updated_at=timezone.now())
             return "unresolved"
         if exc.retryable and membership.attempts + 1 < MAX_SEND_ATTEMPTS:
             settle(MembershipStatus.PENDING, str(exc), claimed_at=None)
@@ -675,16 +695,31 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
         # leave it `sending` for reconciliation instead of risking a second text.
         logger.exception("Campaign text to %s failed unexpectedly; will reconcile", mask_phone(contact.phone))
         return "unresolved"
-    updated = mine.update(
-        status=MembershipStatus.SENT, sent_at=activity.occurred_at, activity=activity, last_error="",
+    # The Activity (recorded with this membership in message_send's transaction) is the durable
+    # proof of the send; the membership is marked sent with the rest of the batch in one
+    # statement (memberships_mark_sent), and reconciliation finds the Activity after a crash.
+    return "sent"
+
+
+def memberships_mark_sent(*, membership_ids: list[int]) -> int:
+    """Mark `sending` memberships whose text was recorded as sent, in one statement for a whole batch.
+
+    Each takes its send time and Activity from the outgoing text recorded for it. One a delivery
+    webhook already moved on (delivered/failed) is left alone: it is never moved backwards.
+    """
+    if not membership_ids:
+        return 0
+    text = Activity.objects.filter(
+        membership_id=OuterRef("pk"), kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING
+    ).order_by("-occurred_at", "-pk")
+    return CampaignMembership.objects.filter(pk__in=membership_ids, status=MembershipStatus.SENDING).update(
+        status=MembershipStatus.SENT,
+        sent_at=Subquery(text.values("occurred_at")[:1]),
+        activity_id=Subquery(text.values("pk")[:1]),
+        attempts=F("attempts") + 1,
+        last_error="",
         updated_at=timezone.now(),
     )
-    if not updated:
-        # A delivery webhook already moved it on (delivered/failed); only record the link.
-        CampaignMembership.objects.filter(pk=membership.pk, activity__isnull=True).update(
-            activity=activity, sent_at=activity.occurred_at
-        )
-    return "sent"
 
 
 def memberships_reconcile_stale(

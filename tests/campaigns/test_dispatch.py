@@ -450,3 +450,40 @@ def test_batch_query_count_does_not_grow_with_the_campaign(outbox):
             campaign_dispatch(campaign_id=large.pk)
     assert len(outbox) == 10
     assert len(large_run) == len(small_run)
+
+
+def test_a_stalled_dispatcher_hands_back_what_it_has_not_sent(outbox, monkeypatch):
+    """Past the send deadline the rest of the claim goes back to pending, before reconciliation could take it."""
+    campaign = running_campaign()
+    enroll(campaign, 3)
+    original = services._send_claimed
+    with time_machine.travel(boston(11), tick=False) as traveller:
+
+        def slow_send(**kwargs):
+            outcome = original(**kwargs)
+            traveller.shift(services.SEND_DEADLINE + datetime.timedelta(seconds=1))
+            return outcome
+
+        monkeypatch.setattr(services, "_send_claimed", slow_send)
+        batch = campaign_dispatch().batches[0]
+    assert batch.sent == 1 and batch.retry_later == 2 and len(outbox) == 1
+    assert sorted(statuses(campaign)) == [MembershipStatus.PENDING, MembershipStatus.PENDING, MembershipStatus.SENT]
+    assert not campaign.memberships.filter(claimed_at__isnull=False, status=MembershipStatus.PENDING).exists()
+
+
+def test_mark_sent_takes_the_recorded_text_and_never_moves_a_delivered_member_back():
+    campaign = running_campaign()
+    sending, delivered = enroll(campaign, 2)
+    CampaignMembership.objects.filter(pk=sending.pk).update(status=MembershipStatus.SENDING, claimed_at=boston(11))
+    CampaignMembership.objects.filter(pk=delivered.pk).update(status=MembershipStatus.DELIVERED)
+    text = Activity.objects.create(
+        contact=sending.contact, kind="message", direction="outgoing", body="Hi", status="sent",
+        openphone_id="ACone", occurred_at=boston(11, 1), membership=sending,
+    )
+    assert services.memberships_mark_sent(membership_ids=[sending.pk, delivered.pk]) == 1
+    sending.refresh_from_db()
+    delivered.refresh_from_db()
+    assert (sending.status, sending.activity_id, sending.sent_at, sending.attempts) == (
+        MembershipStatus.SENT, text.pk, boston(11, 1), 1,
+    )
+    assert delivered.status == MembershipStatus.DELIVERED

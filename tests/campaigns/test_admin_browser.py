@@ -1,0 +1,57 @@
+"""The live character and segment counter under the campaign templates, in Chromium."""
+import os
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def office_user():
+    """Created before Playwright starts: ORM calls made while its event loop runs would open a
+    second, never-closed database connection (Django keys connections by async context)."""
+    return UserFactory(username="office", is_superuser=True)
+
+
+@pytest.fixture
+def page(monkeypatch):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM use in the test stays synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser.new_page()
+        browser.close()
+
+
+def test_counter_updates_as_staff_type_and_switches_to_ucs2(office_user, live_server, page):
+    page.goto(live_server.url + reverse("admin:login"))
+    page.fill("#id_username", "office")
+    page.fill("#id_password", "pw-for-tests-1")
+    page.click("input[type=submit]")
+    page.goto(live_server.url + reverse("admin:campaigns_campaign_add"))
+
+    counter = page.locator("#id_template_a + .sms-counter")
+    page.fill("#id_template_a", "a" * 160)
+    assert counter.inner_text().startswith("As typed: 160 characters, 1 segment (GSM-7).")
+    page.fill("#id_template_a", "a" * 161)
+    assert "161 characters, 2 segments (GSM-7)" in counter.inner_text()
+    page.fill("#id_template_a", "Hi {first_name|there} 😀")
+    text = counter.inner_text()
+    assert "As typed: 23 characters, 1 segment (UCS-2)" in text
+    # "Jennifer" stands in for the first name: "Hi Jennifer 😀" is 13 characters.
+    assert "With typical names and addresses: 13 characters, 1 segment (UCS-2)" in text
+    page.fill("#id_template_a", "€" * 81)
+    assert "81 characters, 2 segments (GSM-7)" in counter.inner_text()
+    assert page.locator("#id_template_b + .sms-counter").inner_text().startswith("As typed: 0 characters, 0 segments")
