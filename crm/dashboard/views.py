@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -56,7 +57,8 @@ def dashboard(request):
     context = {
         "now": now,
         "today": cached_today_figures(now),
-        "periods": [cached_period_figures(period) for period in periods],
+        # The cache is keyed by dates alone: put back this period's own label.
+        "periods": [replace(cached_period_figures(period), period=period) for period in periods],
         "selected": selected,
         "chart_svg": cached_activity_chart_svg(selected or periods[1]),
         "campaigns": cached_campaign_rows(today),

@@ -82,6 +82,7 @@ def test_campaigns_table(manager_client, known):
     html = manager_client.get(URL).content.decode()
     row = re.search(rf'<tr data-campaign="{known.c1.pk}">(.*?)</tr>', html, re.S)[1]
     assert "Spring Worcester" in row and "Running" in row
+    assert reverse("admin:campaigns_campaign_change", args=[known.c1.pk]) in row
     assert "<strong>6</strong> of 9" in row
     assert "75.0%" in row and "50.0%" in row  # A: 3 of 4, B: 1 of 2
     assert "Wed Mar 12" in row  # projected finish
