@@ -2,22 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .access import manager_required
-from .caching import (
-    cached_activity_chart_svg,
-    cached_campaign_rows,
-    cached_period_figures,
-    cached_recent_interested_replies,
-    cached_today_figures,
-)
+from .caching import campaigns_section, interested_section, periods_section, today_sections
 from .forms import PeriodForm
 from .models import MonthlyReport
 from .reports import BadMonth, monthly_report_csv, parse_month, previous_month
@@ -54,21 +46,20 @@ def dashboard(request):
     periods = [Period.last_days(7, today=today), Period.last_days(30, today=today)]
     if selected:
         periods.append(selected)
+    sections = {
+        **today_sections(now),
+        "periods": periods_section(periods=periods, selected=selected, chart_period=selected or periods[1]),
+        "campaigns": campaigns_section(today),
+        "interested": interested_section(now),
+    }
     context = {
         "now": now,
-        "today": cached_today_figures(now),
-        # The cache is keyed by dates alone: put back this period's own label.
-        "periods": [replace(cached_period_figures(period), period=period) for period in periods],
-        "selected": selected,
-        "chart_svg": cached_activity_chart_svg(selected or periods[1]),
-        "campaigns": cached_campaign_rows(today),
+        "sections": sections,
         "waiting": list(waiting_conversations()),
         "waiting_total": waiting_count(),
-        "interested": cached_recent_interested_replies(),
         "form": form,
+        "selected": selected,
         "presets": _presets(today),
-        "line_cap": settings.CAMPAIGN_LINE_DAILY_CAP,
-        "time_zone": settings.TIME_ZONE,
     }
     return render(request, "dashboard/index.html", context)
 
