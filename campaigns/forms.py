@@ -30,6 +30,10 @@ class CampaignForm(forms.ModelForm):
             "send_window_end", "phone_number_id", "starts_on",
         ]
         widgets = {"template_a": _template_widget(), "template_b": _template_widget()}
+        labels = {
+            "template_a": "Template A", "template_b": "Template B", "ab_split": "Share of B (%)",
+            "phone_number_id": "Sending line",
+        }
         help_texts = {
             "template_a": _FIELDS_HELP,
             "send_window_start": "Recipient's local time; the legal window (8:00–20:00 in MA, 8:00–21:00 federal) "

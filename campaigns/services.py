@@ -123,7 +123,8 @@ def is_textable_number(e164: str | None) -> bool:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return False
-    return phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _TEXTABLE_TYPES
+    # number_type is UNKNOWN for an invalid number, so it also does is_valid_number's work (at half the cost).
+    return phonenumbers.number_type(parsed) in _TEXTABLE_TYPES
 
 
 def membership_variant(*, campaign: Campaign, contact_id: int) -> str:
