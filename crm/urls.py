@@ -13,5 +13,6 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("dashboard/", include("crm.dashboard.urls")),
     path("api/", include("crm.api_urls")),
 ]

@@ -1,0 +1,493 @@
+"""Figures for the manager dashboard and the monthly report, each from a bounded number of aggregate queries.
+
+"Today" and every period are calendar days in the business zone (settings.TIME_ZONE), read from the
+application clock (timezone.now()). Python never loops over activity or membership rows here, only over
+already aggregated groups (a day, a line, a campaign variant).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignMembership, CampaignStatus, Variant
+from campaigns.reply_classifier import ReplyCategory
+
+# One definition of enrolled/sent/delivered/replied/opted out/interested for campaign memberships:
+# the campaigns app's (its metrics and the dashboard must agree), and its A/B test.
+from campaigns.selectors import SignificanceTest, VariantMetrics, line_sends_today, two_proportion_z_test
+from campaigns.selectors import _metric_aggregates as membership_metric_aggregates
+from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, OptOutEvent
+
+INTERESTED = ReplyCategory.INTERESTED
+# Provider status of a text OpenPhone reported as delivered to the handset.
+DELIVERED = "delivered"
+# Call statuses that mean nobody picked up an incoming call (OpenPhone contract, section 7.3).
+MISSED_CALL_STATUSES = ("missed", "no-answer", "abandoned")
+# Campaigns whose line is shown on the daily-cap table even before it sends today.
+ACTIVE_CAMPAIGN_STATUSES = (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED, CampaignStatus.PAUSED)
+# Campaign statuses listed first on the dashboard, in this order.
+CAMPAIGN_STATUS_ORDER = [
+    CampaignStatus.RUNNING,
+    CampaignStatus.SCHEDULED,
+    CampaignStatus.PAUSED,
+    CampaignStatus.DRAFT,
+    CampaignStatus.COMPLETED,
+    CampaignStatus.CANCELLED,
+]
+# The campaigns table shows at most this many campaigns (active ones first); the admin lists the rest.
+CAMPAIGN_TABLE_LIMIT = 25
+# "Waiting for us" shows the oldest this many; the count above it covers all of them.
+WAITING_LIMIT = 25
+# Preview of the homeowner's last text in the waiting list, in characters.
+WAITING_PREVIEW_CHARS = 140
+RECENT_INTERESTED_LIMIT = 10
+
+
+# --- Clock and periods --------------------------------------------------------------------
+
+
+def business_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def business_today(*, now: dt.datetime | None = None) -> dt.date:
+    """Today's date in the business zone."""
+    return timezone.localtime(now or timezone.now(), business_zone()).date()
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Midnight at the start of `day` in the business zone, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=business_zone())
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole business days from `start` to `end`, both included."""
+
+    start: dt.date
+    end: dt.date
+    label: str = ""
+
+    @classmethod
+    def last_days(cls, days: int, *, today: dt.date) -> Period:
+        return cls(start=today - dt.timedelta(days=days - 1), end=today, label=f"Last {days} days")
+
+    @classmethod
+    def month(cls, first: dt.date) -> Period:
+        first = first.replace(day=1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        return cls(start=first, end=following - dt.timedelta(days=1), label=first.strftime("%B %Y"))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[first midnight, midnight after the last day) in the business zone."""
+        return day_start(self.start), day_start(self.end + dt.timedelta(days=1))
+
+    def dates(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range(self.days)]
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# --- Texts on the timeline ----------------------------------------------------------------
+
+_OUTGOING_TEXT = Q(kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING)
+_INCOMING_TEXT = Q(kind=ActivityKind.MESSAGE, direction=Direction.INCOMING)
+_MISSED_CALL = Q(kind=ActivityKind.CALL, direction=Direction.INCOMING, status__in=MISSED_CALL_STATUSES)
+_VOICEMAIL = Q(kind=ActivityKind.VOICEMAIL)
+
+
+def _timeline_counts(start: dt.datetime, end: dt.datetime) -> dict[str, int]:
+    """Texts sent/delivered/received, missed calls and voicemails in [start, end): one query.
+
+    Counts `occurred_at` (never null) rather than `id`, so PostgreSQL answers from the covering index
+    activity_dashboard_cover_idx (migration dashboard 0003) without reading the table.
+    """
+    return Activity.objects.filter(occurred_at__gte=start, occurred_at__lt=end).aggregate(
+        texts_sent=Count("occurred_at", filter=_OUTGOING_TEXT),
+        texts_delivered=Count("occurred_at", filter=_OUTGOING_TEXT & Q(status=DELIVERED)),
+        texts_received=Count("occurred_at", filter=_INCOMING_TEXT),
+        missed_calls=Count("occurred_at", filter=_MISSED_CALL),
+        voicemails=Count("occurred_at", filter=_VOICEMAIL),
+    )
+
+
+def _opt_outs(start: dt.datetime, end: dt.datetime) -> int:
+    """People who opted out in [start, end) (any way: reply, staff, import); one query."""
+    return (
+        OptOutEvent.objects.filter(opted_out=True, occurred_at__gte=start, occurred_at__lt=end)
+        .values("contact_id").distinct().count()
+    )
+
+
+# --- Today --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineUsage:
+    """Texts sent today from one OpenPhone line: campaign texts count against the line's daily cap."""
+
+    phone_number_id: str
+    campaign_sent: int
+    staff_sent: int
+    cap: int
+
+    @property
+    def sent(self) -> int:
+        return self.campaign_sent + self.staff_sent
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.cap - self.campaign_sent)
+
+    @property
+    def used_share(self) -> float:
+        return min(1.0, self.campaign_sent / self.cap) if self.cap else 1.0
+
+
+@dataclass(frozen=True)
+class TodayFigures:
+    day: dt.date
+    computed_at: dt.datetime
+    texts_sent: int
+    texts_delivered: int
+    texts_received: int
+    missed_calls: int
+    voicemails: int
+    opt_outs: int
+    lines: list[LineUsage]
+
+
+def today_figures(*, now: dt.datetime | None = None) -> TodayFigures:
+    """Today's activity in the business zone and each line's use of its daily cap (five queries).
+
+    Campaign texts per line are counted the way the dispatcher counts them against the cap
+    (campaigns.selectors.line_sends_today); staff texts come from the timeline.
+    """
+    now = now or timezone.now()
+    day = business_today(now=now)
+    start, end = Period(day, day).bounds()
+    counts = _timeline_counts(start, end)
+    campaign_sent = line_sends_today(at=now)
+    staff_sent = dict(
+        Activity.objects.filter(_OUTGOING_TEXT, membership__isnull=True, occurred_at__gte=start, occurred_at__lt=end)
+        .order_by()
+        .values_list("conversation__phone_number_id")
+        .annotate(n=Count("id"))
+    )
+    # Lines with an active campaign (and the default line) appear even before their first text of the day.
+    lines = set(campaign_sent) | set(staff_sent) | set(
+        Campaign.objects.filter(status__in=ACTIVE_CAMPAIGN_STATUSES).values_list("phone_number_id", flat=True)
+    )
+    if settings.OPENPHONE_PHONE_NUMBER_ID:
+        lines.add(settings.OPENPHONE_PHONE_NUMBER_ID)
+    cap = settings.CAMPAIGN_LINE_DAILY_CAP
+    usage = [
+        LineUsage(line or "", campaign_sent.get(line, 0), staff_sent.get(line, 0), cap) for line in lines
+    ]
+    return TodayFigures(
+        day=day,
+        computed_at=now,
+        opt_outs=_opt_outs(start, end),
+        lines=sorted(usage, key=lambda u: (-u.sent, u.phone_number_id)),
+        **counts,
+    )
+
+
+# --- Periods ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodFigures:
+    """What happened in a period.
+
+    Texts sent/delivered/received, calls, opt-outs and new contacts are events in the period. The campaign
+    figures follow the cohort of homeowners a campaign texted in the period: how many have replied, opted out
+    or replied interested so far (the campaigns app's definitions, campaigns.selectors).
+    """
+
+    period: Period
+    texts_sent: int
+    texts_delivered: int
+    texts_received: int
+    missed_calls: int
+    voicemails: int
+    campaign_sent: int
+    replied: int
+    opted_out: int
+    interested: int
+    opt_outs: int
+    new_contacts: int
+
+    @property
+    def delivery_rate(self) -> float | None:
+        return _ratio(self.texts_delivered, self.texts_sent)
+
+    @property
+    def response_rate(self) -> float | None:
+        return _ratio(self.replied, self.campaign_sent)
+
+    @property
+    def opt_out_rate(self) -> float | None:
+        return _ratio(self.opted_out, self.campaign_sent)
+
+
+def _texted_in(start: dt.datetime, end: dt.datetime) -> QuerySet[CampaignMembership]:
+    """Memberships a campaign texted in [start, end): the cohort the period's rates follow."""
+    return CampaignMembership.objects.filter(sent_at__gte=start, sent_at__lt=end).order_by()
+
+
+def period_figures(*, period: Period) -> PeriodFigures:
+    """Figures for one period (four aggregate queries, whatever the data size)."""
+    start, end = period.bounds()
+    counts = _timeline_counts(start, end)
+    cohort = _texted_in(start, end).aggregate(**membership_metric_aggregates())
+    new_contacts = Contact.objects.filter(created_at__gte=start, created_at__lt=end).count()
+    return PeriodFigures(
+        period=period,
+        campaign_sent=cohort["sent"],
+        replied=cohort["replied"],
+        opted_out=cohort["opted_out"],
+        interested=cohort["interested"],
+        opt_outs=_opt_outs(start, end),
+        new_contacts=new_contacts,
+        **counts,
+    )
+
+
+@dataclass(frozen=True)
+class DayActivity:
+    day: dt.date
+    sent: int
+    replies: int
+
+
+def daily_activity(*, period: Period) -> list[DayActivity]:
+    """Texts sent and replies received per business day, zero days included (one query)."""
+    start, end = period.bounds()
+    rows = (
+        Activity.objects.filter(kind=ActivityKind.MESSAGE, occurred_at__gte=start, occurred_at__lt=end)
+        .annotate(day=TruncDate("occurred_at", tzinfo=business_zone()))
+        .values("day")
+        .annotate(
+            sent=Count("occurred_at", filter=Q(direction=Direction.OUTGOING)),
+            replies=Count("occurred_at", filter=Q(direction=Direction.INCOMING)),
+        )
+        .order_by()  # unordered: PostgreSQL can hash the days instead of sorting every text
+    )
+    by_day = {row["day"]: row for row in rows}
+    return [
+        DayActivity(day, by_day.get(day, {}).get("sent", 0), by_day.get(day, {}).get("replies", 0))
+        for day in period.dates()
+    ]
+
+
+# --- Campaigns ----------------------------------------------------------------------------
+
+
+def total_metrics(variants: Iterable[VariantMetrics]) -> VariantMetrics:
+    """The sum of per-variant metrics (the campaign's, or all campaigns')."""
+    variants = list(variants)
+    names = [name for name in VariantMetrics.__dataclass_fields__ if name != "variant"]
+    return VariantMetrics(variant="all", **{name: sum(getattr(v, name) for v in variants) for name in names})
+
+
+def ab_test(variants: list[VariantMetrics]) -> SignificanceTest | None:
+    """Response rate of B against A with the campaigns app's two-proportion z-test; None without both."""
+    by_name = {v.variant: v for v in variants}
+    a, b = by_name.get(Variant.A), by_name.get(Variant.B)
+    if a is None or b is None:
+        return None
+    return two_proportion_z_test(a.replied, a.sent, b.replied, b.sent)
+
+
+@dataclass
+class CampaignRow:
+    """A campaign on the dashboard: progress, per-variant results, the A/B test and when it should finish."""
+
+    campaign: Campaign
+    variants: list[VariantMetrics]
+    total: VariantMetrics
+    sent_today: int
+    daily_allowance: int
+    projected_finish: dt.date | None
+    ab_test: SignificanceTest | None
+
+    @property
+    def progress(self) -> float | None:
+        return _ratio(self.total.sent, self.total.enrolled)
+
+
+def projected_finish(
+    *, status: str, remaining: int, sent_today: int, daily_allowance: int, starts_on: dt.date | None, today: dt.date
+) -> dt.date | None:
+    """The day the last pending member should be texted at the current daily allowance.
+
+    None when nothing is left, the campaign is not going to send (draft, paused, done) or may send nothing.
+    Assumes a batch every day from today (or the start date) and that no member is skipped.
+    """
+    if remaining <= 0 or daily_allowance <= 0:
+        return None
+    if status not in (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED):
+        return None
+    first_day = max(today, starts_on) if starts_on else today
+    left_first_day = max(0, daily_allowance - sent_today) if first_day == today else daily_allowance
+    if remaining <= left_first_day:
+        return first_day
+    return first_day + dt.timedelta(days=math.ceil((remaining - left_first_day) / daily_allowance))
+
+
+def _variants_by_campaign(memberships: QuerySet[CampaignMembership], **extra) -> dict[int, list[dict]]:
+    """One grouped query: the campaigns app's membership metrics per campaign and variant."""
+    rows = (
+        memberships.order_by()
+        .values("campaign_id", "variant")
+        .annotate(**membership_metric_aggregates(), **extra)
+        .order_by("campaign_id", "variant")
+    )
+    grouped: dict[int, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row.pop("campaign_id"), []).append(row)
+    return grouped
+
+
+def campaign_rows(*, today: dt.date | None = None, limit: int = CAMPAIGN_TABLE_LIMIT) -> list[CampaignRow]:
+    """The dashboard's campaigns table: active campaigns first, newest first within a status (two queries)."""
+    today = today or business_today()
+    today_start, today_end = Period(today, today).bounds()
+    order = Case(
+        *[When(status=status, then=Value(i)) for i, status in enumerate(CAMPAIGN_STATUS_ORDER)],
+        output_field=IntegerField(),
+    )
+    campaigns = list(Campaign.objects.annotate(status_order=order).order_by("status_order", "-created_at")[:limit])
+    grouped = _variants_by_campaign(
+        CampaignMembership.objects.filter(campaign_id__in=[c.pk for c in campaigns]),
+        sent_today=Count("id", filter=Q(sent_at__gte=today_start, sent_at__lt=today_end)),
+    )
+    line_cap = settings.CAMPAIGN_LINE_DAILY_CAP
+    rows = []
+    for campaign in campaigns:
+        found = grouped.get(campaign.pk, [])
+        sent_today = sum(row.pop("sent_today") for row in found)
+        variants = [VariantMetrics(**row) for row in found]
+        total = total_metrics(variants)
+        allowance = min(campaign.daily_limit, line_cap)
+        rows.append(
+            CampaignRow(
+                campaign=campaign,
+                variants=variants,
+                total=total,
+                sent_today=sent_today,
+                daily_allowance=allowance,
+                projected_finish=projected_finish(
+                    status=campaign.status,
+                    remaining=total.pending,
+                    sent_today=sent_today,
+                    daily_allowance=allowance,
+                    starts_on=campaign.starts_on,
+                    today=today,
+                ),
+                ab_test=ab_test(variants),
+            )
+        )
+    return rows
+
+
+# --- Who needs a person -------------------------------------------------------------------
+
+
+def waiting_conversations(*, limit: int = WAITING_LIMIT) -> QuerySet[Conversation]:
+    """Conversations whose last message is the homeowner's, oldest first, with a preview of that text."""
+    last_incoming = (
+        Activity.objects.filter(conversation=OuterRef("pk"), kind=ActivityKind.MESSAGE, direction=Direction.INCOMING)
+        .order_by("-occurred_at", "-id")
+        .values("body")[:1]
+    )
+    return (
+        Conversation.objects.filter(waiting_for_reply=True)
+        .select_related("contact")
+        .annotate(last_text=Substr(Subquery(last_incoming), 1, WAITING_PREVIEW_CHARS))
+        .order_by("last_activity_at", "id")[:limit]
+    )
+
+
+def waiting_count() -> int:
+    return Conversation.objects.filter(waiting_for_reply=True).count()
+
+
+def recent_interested_replies(*, limit: int = RECENT_INTERESTED_LIMIT) -> QuerySet[CampaignMembership]:
+    """The newest campaign replies marked interested, with their homeowner and campaign."""
+    return (
+        CampaignMembership.objects.filter(reply_category=INTERESTED, replied_at__isnull=False)
+        .select_related("contact", "campaign")
+        .order_by("-replied_at", "-id")[:limit]
+    )
+
+
+# --- Monthly report -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignPeriodRow:
+    """A campaign's members texted in a period, per variant and in total, with the period's A/B test."""
+
+    campaign_id: int
+    name: str
+    status: str
+    variants: list[VariantMetrics]
+    total: VariantMetrics
+    ab_test: SignificanceTest | None
+
+
+@dataclass(frozen=True)
+class MonthlyFigures:
+    period: Period
+    overall: PeriodFigures
+    campaigns: list[CampaignPeriodRow]
+    campaigns_total: VariantMetrics
+
+
+def campaign_period_rows(*, period: Period) -> list[CampaignPeriodRow]:
+    """Per campaign and variant: members texted in the period and what came of them (two queries)."""
+    start, end = period.bounds()
+    grouped = _variants_by_campaign(_texted_in(start, end))
+    campaigns = Campaign.objects.filter(pk__in=grouped).order_by("name").values("pk", "name", "status")
+    rows = []
+    for campaign in campaigns:
+        variants = [VariantMetrics(**row) for row in grouped[campaign["pk"]]]
+        rows.append(
+            CampaignPeriodRow(
+                campaign_id=campaign["pk"],
+                name=campaign["name"],
+                status=campaign["status"],
+                variants=variants,
+                total=total_metrics(variants),
+                ab_test=ab_test(variants),
+            )
+        )
+    return rows
+
+
+def monthly_figures(*, month: dt.date) -> MonthlyFigures:
+    """The month's figures overall and per campaign (six queries)."""
+    period = Period.month(month)
+    campaigns = campaign_period_rows(period=period)
+    return MonthlyFigures(
+        period=period,
+        overall=period_figures(period=period),
+        campaigns=campaigns,
+        campaigns_total=total_metrics(row.total for row in campaigns),
+    )
