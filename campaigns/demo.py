@@ -85,11 +85,11 @@ def _schedule(count: int, days: list[datetime.date]) -> list[datetime.date]:
 
 
 def _seed_one(
-    *, rng: random.Random, name: str, contacts: list[Contact], status: str, days: list[datetime.date],
+    *, rng: random.Random, name: str, line: str, contacts: list[Contact], status: str, days: list[datetime.date],
     send_share: float, reply_rates: dict[str, float], **fields,
 ) -> dict:
     zone = ZoneInfo(settings.TIME_ZONE)
-    line = settings.OPENPHONE_PHONE_NUMBER_ID or "PNdemoLine"
+    line = line or settings.OPENPHONE_PHONE_NUMBER_ID or "PNdemoLine"
     campaign = Campaign.objects.create(name=name, status=status, phone_number_id=line, **fields)
     memberships = CampaignMembership.objects.bulk_create(
         CampaignMembership(campaign=campaign, contact=c, variant=membership_variant(campaign=campaign, contact_id=c.pk))
@@ -181,17 +181,21 @@ def _render(campaign: Campaign, membership: CampaignMembership, contact: Contact
     )
 
 
-def seed_campaigns(rng: random.Random) -> dict:
+def seed_campaigns(rng: random.Random, *, contact_ids: list[int] | None = None, line: str = "") -> dict:
     """Create the two demo campaigns over the demo contacts; a campaign that exists (by name) is left as is.
+
+    `contact_ids` picks the homeowners (default: contacts whose source is "demo"); `line` is the
+    sending line (default: OPENPHONE_PHONE_NUMBER_ID).
 
     Returns what it did: {"created": [...], "existing": [...], "campaigns": [per-campaign counts]}.
     """
     result: dict = {"created": [], "existing": [], "campaigns": []}
     existing = set(Campaign.objects.filter(name__in=[FINISHED_NAME, RUNNING_NAME]).values_list("name", flat=True))
     result["existing"] = sorted(existing)
-    contacts = list(
-        Contact.objects.filter(source=ContactSource.DEMO, opted_out=False, phone__isnull=False).order_by("pk")
+    chosen = Contact.objects.filter(pk__in=contact_ids) if contact_ids is not None else Contact.objects.filter(
+        source=ContactSource.DEMO
     )
+    contacts = list(chosen.filter(opted_out=False, phone__isnull=False).order_by("pk"))
     if not contacts or len(existing) == 2:
         return result
     rng.shuffle(contacts)
@@ -201,7 +205,7 @@ def seed_campaigns(rng: random.Random) -> dict:
         if FINISHED_NAME not in existing:
             days = _business_days(today - datetime.timedelta(days=42), today - datetime.timedelta(days=21))
             stats = _seed_one(
-                rng=rng, name=FINISHED_NAME, contacts=contacts[:split], status=CampaignStatus.COMPLETED, days=days,
+                rng=rng, name=FINISHED_NAME, line=line, contacts=contacts[:split], status=CampaignStatus.COMPLETED, days=days,
                 send_share=1.0, reply_rates={Variant.A: 0.11, Variant.B: 0.21},
                 template_a=TEMPLATE_A, template_b=TEMPLATE_B, ab_split=50, starts_on=days[0] if days else None,
             )
@@ -210,7 +214,7 @@ def seed_campaigns(rng: random.Random) -> dict:
         if RUNNING_NAME not in existing:
             days = _business_days(today - datetime.timedelta(days=13), today - datetime.timedelta(days=1))
             stats = _seed_one(
-                rng=rng, name=RUNNING_NAME, contacts=contacts[split:], status=CampaignStatus.RUNNING, days=days,
+                rng=rng, name=RUNNING_NAME, line=line, contacts=contacts[split:], status=CampaignStatus.RUNNING, days=days,
                 send_share=0.7, reply_rates={Variant.A: 0.14, Variant.B: 0.14},
                 template_a=TEMPLATE_RUNNING, starts_on=days[0] if days else None,
             )

@@ -19,6 +19,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.demo import seed_campaigns
+from campaigns.models import Campaign, CampaignMembership
 from contacts.models import Activity, ActivityKind, Contact, ContactPhone, Conversation, Direction, Tag
 from contacts.opt_out import opt_out_reason
 from contacts.services import contact_opt_out
@@ -645,6 +647,8 @@ class DemoSummary:
             f"Timeline:      {t['activities']:>5}  ({self.created['activities']} new): {t['messages']} texts, "
             f"{t['calls']} calls, {t['voicemails']} voicemails, {t['notes']} notes",
             f"Tags:          {t['tags']:>5}",
+            f"Campaigns:     {t['campaigns']:>5}  ({self.created['campaigns']} new), "
+            f"{t['campaign_members']} members",
         ]
 
 
@@ -771,9 +775,9 @@ def seed_demo(*, rng: random.Random, homeowners: int = 300, now: dt.datetime | N
             contact_opt_out(contact=contact, reason=opt_out_reason(stop.body), source="inbound_message",
                             activity=Activity.objects.get(openphone_id=stop.key), at=stop.at)
 
-        # Demo campaigns will be seeded here, from the same Random, once the campaigns app has them:
-        #     from campaigns.demo import seed_campaigns
-        #     seed_campaigns(rng)
+        # A finished A/B campaign and a running one over these homeowners, from the same Random.
+        campaigns = seed_campaigns(rng, contact_ids=sorted(by_index.values()), line=line)
+        created["campaigns"] = len(campaigns["created"])
 
     return DemoSummary(created=created, totals=demo_totals())
 
@@ -798,6 +802,8 @@ def demo_totals() -> dict:
         "properties": Property.objects.count(),
         "two_owner_properties": Property.objects.annotate(n=Count("contact_links")).filter(n__gte=2).count(),
         "conversations": Conversation.objects.count(),
+        "campaigns": Campaign.objects.count(),
+        "campaign_members": CampaignMembership.objects.count(),
         "waiting": Conversation.objects.filter(waiting_for_reply=True).count(),
         "activities": Activity.objects.count(),
         "messages": kinds[ActivityKind.MESSAGE],
