@@ -1,6 +1,6 @@
 """Top-level URLs: the admin is the main interface; dashboard, webhooks and the API hang off it."""
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from crm.health import healthz
 
@@ -11,4 +11,5 @@ admin.site.index_title = "Back office"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("webhooks/openphone/", include("openphone.urls")),
 ]
