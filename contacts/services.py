@@ -257,6 +257,15 @@ def message_send(
         )
     line = from_line or settings.OPENPHONE_PHONE_NUMBER_ID
     sent = get_backend().send(SmsMessage(to=fresh.phone, body=body, from_line=line))
+    if sent.provider_id:
+        # OpenPhone's delivery webhook can outrun this send response and record the text first:
+        # activity_record keeps one activity per OpenPhone id and never moves its status back.
+        activity, _ = activity_record(
+            contact=contact, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING, openphone_id=sent.provider_id,
+            occurred_at=now, phone_number_id=line, body=body, status=sent.status, sent_by=sent_by,
+            membership=membership,
+        )
+        return activity
     with transaction.atomic():
         conversation, _ = Conversation.objects.get_or_create(contact_id=contact.pk, phone_number_id=line)
         activity = Activity.objects.create(
@@ -266,7 +275,7 @@ def message_send(
             direction=Direction.OUTGOING,
             body=body,
             status=sent.status,
-            openphone_id=sent.provider_id,
+            openphone_id=None,
             occurred_at=now,
             sent_by=sent_by,
             membership=membership,
