@@ -12,9 +12,11 @@ MAX_RETRIES = 7
 RETRY_BACKOFF_MAX = 600
 
 
+# ignore_result: the outcome is recorded on the WebhookEvent row, not in a result table row per event.
 @shared_task(
     bind=True,
     acks_late=True,
+    ignore_result=True,
     autoretry_for=services.TRANSIENT_ERRORS,
     retry_backoff=True,
     retry_backoff_max=RETRY_BACKOFF_MAX,
@@ -26,7 +28,7 @@ def process_webhook_event(self, event_pk: int) -> str:
     return services.webhook_event_process(event_pk=event_pk)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=True)
 def sweep_pending_webhook_events() -> int:
     """Queue again the events still pending long after they arrived (scheduled by django-celery-beat)."""
     return services.webhook_events_requeue_stale()
