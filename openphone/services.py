@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -53,18 +53,45 @@ def _queue_on_commit(event_pk: int) -> None:
 
 # --- Receiving -----------------------------------------------------------------------------------
 
+def _insert_event_if_new(*, event_id: str, type: str, payload: dict) -> int | None:
+    """Insert the event unless its id is stored already; its new primary key, or None for a redelivery.
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING RETURNING), so it is a transaction by itself in
+    autocommit mode: one round trip on the hot path, and a redelivery raises no error to roll back.
+    """
+    meta = WebhookEvent._meta
+    values = {
+        "event_id": event_id,
+        "type": type,
+        "payload": payload,
+        "received_at": timezone.now(),
+        "status": WebhookEventStatus.PENDING,
+        "attempts": 0,
+        "last_error": "",
+    }
+    qn = connection.ops.quote_name
+    columns = [meta.get_field(name) for name in values]
+    # Only quoted identifiers from the model's own metadata are interpolated; values are parameters.
+    table, pk, key = qn(meta.db_table), qn(meta.pk.column), qn(meta.get_field("event_id").column)
+    names, marks = ", ".join(qn(f.column) for f in columns), ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: S608
+    params = [f.get_db_prep_save(values[f.name], connection) for f in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def webhook_event_record(*, event_id: str, type: str, payload: dict) -> tuple[WebhookEvent | None, bool]:
     """Store a delivery and queue its processing once committed; returns (event, created).
 
     A redelivery of a stored event id creates nothing and queues nothing: (None, False).
     """
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.create(event_id=event_id, type=type, payload=payload)
-            _queue_on_commit(event.pk)
-    except IntegrityError:
+    pk = _insert_event_if_new(event_id=event_id, type=type, payload=payload)
+    if pk is None:
         return None, False
-    return event, True
+    _queue_on_commit(pk)
+    return WebhookEvent(pk=pk, event_id=event_id, type=type, payload=payload), True
 
 
 def webhook_events_requeue(*, events: QuerySet[WebhookEvent]) -> int:
