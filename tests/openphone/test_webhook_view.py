@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from openphone.models import WebhookEvent, WebhookEventStatus
 
@@ -137,3 +137,8 @@ def test_storing_an_event_is_one_statement(client, django_assert_num_queries):
         assert deliver(client, load_event("message.received")).status_code == 202
     with django_assert_num_queries(1):
         assert deliver(client, load_event("message.received")).status_code == 200
+
+
+def test_not_wrapped_in_atomic_requests():
+    # Even with ATOMIC_REQUESTS on, the receiver commits its own insert before queueing.
+    assert "default" in resolve(reverse("openphone:webhook")).func._non_atomic_requests
