@@ -155,8 +155,8 @@ def handle_message_status(payload: dict) -> None:
         direction = existing.direction or Direction.OUTGOING
     else:
         direction = Direction.INCOMING if message.get("direction") == Direction.INCOMING else Direction.OUTGOING
-        other = message.get("from") if direction == Direction.INCOMING else message.get("to")
-        contact = _contact_for(_phone(other, "to"), source=ContactSource.OPENPHONE)
+        field = "from" if direction == Direction.INCOMING else "to"
+        contact = _contact_for(_phone(message.get(field), field), source=ContactSource.OPENPHONE)
     activity, _ = activity_record(
         contact=contact,
         kind=ActivityKind.MESSAGE,

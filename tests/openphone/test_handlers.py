@@ -202,6 +202,17 @@ def test_text_sent_from_the_openphone_app_is_recorded_once(receive, reprocess):
     assert Conversation.objects.get().waiting_for_reply is False
 
 
+def test_delivery_accepts_to_as_a_list_or_a_string(receive):
+    as_list = load_event("message.delivered")
+    as_list["data"]["object"]["to"] = [HOMEOWNER]
+    receive(as_list)
+    as_string = load_event("message.delivered", id="EVdeliveredstring")
+    as_string["data"]["object"].update(id="ACdeliveredstring", to=HOMEOWNER)
+    receive(as_string)
+    assert set(Activity.objects.values_list("contact__phone", flat=True)) == {HOMEOWNER}
+    assert Activity.objects.count() == 2 and Contact.objects.get().source == "openphone"
+
+
 class DeliveredBeforeResponseBackend(sms.LocmemBackend):
     """Sends, then lets OpenPhone's delivery webhook through before the send response is handed back."""
 
