@@ -238,6 +238,81 @@ def contact_bulk_opt_out(*, contacts: Iterable[Contact], reason: str, by_user=No
         )
 
 
+def contact_apply_reply_keywords(*, activity: Activity) -> str:
+    """Act on the words of a homeowner's text (the published list in contacts/opt_out.py).
+
+    A request to stop opts the contact out; START/UNSTOP opts them back in; both leave an
+    OptOutEvent pointing at the message. HELP changes nothing here: the message stays on the
+    timeline and the conversation waits for a person to answer it. Returns "opted_out",
+    "opted_in", "help" or "". Safe to call twice for the same message: an OptOutEvent already
+    linked to it means the request was handled.
+    """
+    from .opt_out import is_help, is_opt_in, is_opt_out, opt_out_reason
+
+    text = activity.body
+    if is_opt_out(text):
+        outcome, apply = "opted_out", contact_opt_out
+    elif is_opt_in(text):
+        outcome, apply = "opted_in", contact_opt_in
+    elif is_help(text):
+        return "help"
+    else:
+        return ""
+    with transaction.atomic():
+        if not OptOutEvent.objects.filter(activity=activity).exists():
+            reason = opt_out_reason(text) if outcome == "opted_out" else f"Replied “{' '.join(text.split())[:20]}”"
+            apply(contact=activity.contact, reason=reason, source="inbound_message", activity=activity,
+                  at=activity.occurred_at)
+    return outcome
+
+
+def contact_fill_from_openphone(
+    *, contact: Contact, openphone_contact_id: str = "", first_name: str = "", last_name: str = "", email: str = ""
+) -> list[str]:
+    """Bring in what OpenPhone knows about a person without overwriting what staff typed.
+
+    Only empty fields are filled; an invalid email is skipped; the OpenPhone id is taken only if
+    no other contact already carries it. Returns the names of the fields that changed.
+    """
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            email = ""
+    wanted = {
+        "first_name": (first_name or "").strip()[:100],
+        "last_name": (last_name or "").strip()[:100],
+        "email": email,
+        "openphone_contact_id": (openphone_contact_id or "").strip()[:64],
+    }
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        changed = [name for name, value in wanted.items() if value and not getattr(locked, name)]
+        if "openphone_contact_id" in changed and Contact.objects.filter(
+            openphone_contact_id=wanted["openphone_contact_id"]
+        ).exclude(pk=locked.pk).exists():
+            changed.remove("openphone_contact_id")
+        for name in changed:
+            setattr(locked, name, wanted[name])
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+    for name in changed:
+        setattr(contact, name, wanted[name])
+    return changed
+
+
+def contacts_forget_openphone_contact(*, openphone_contact_id: str) -> int:
+    """OpenPhone deleted its contact: forget its id on ours (our contact and their history stay)."""
+    if not openphone_contact_id:
+        return 0
+    return Contact.objects.filter(openphone_contact_id=openphone_contact_id).update(
+        openphone_contact_id="", updated_at=timezone.now()
+    )
+
+
 def contacts_add_tag(*, contact_ids: Iterable[int], tag_name: str) -> int:
     """Put the tag (created if new) on the contacts; returns how many newly got it."""
     name = tag_name.strip()
@@ -315,6 +390,15 @@ def message_send(
         )
     line = from_line or settings.OPENPHONE_PHONE_NUMBER_ID
     sent = get_backend().send(SmsMessage(to=fresh.phone, body=body, from_line=line))
+    if sent.provider_id:
+        # OpenPhone's delivery webhook can outrun this send response and record the text first:
+        # activity_record keeps one activity per OpenPhone id and never moves its status back.
+        activity, _ = activity_record(
+            contact=contact, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING, openphone_id=sent.provider_id,
+            occurred_at=now, phone_number_id=line, body=body, status=sent.status, sent_by=sent_by,
+            membership=membership,
+        )
+        return activity
     with transaction.atomic():
         conversation, _ = Conversation.objects.get_or_create(contact_id=contact.pk, phone_number_id=line)
         activity = Activity.objects.create(
@@ -324,7 +408,7 @@ def message_send(
             direction=Direction.OUTGOING,
             body=body,
             status=sent.status,
-            openphone_id=sent.provider_id,
+            openphone_id=None,
             occurred_at=now,
             sent_by=sent_by,
             membership=membership,

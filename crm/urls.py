@@ -15,4 +15,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("dashboard/", include("crm.dashboard.urls")),
     path("api/", include("crm.api_urls")),
+    path("webhooks/openphone/", include("openphone.urls")),
 ]

@@ -117,3 +117,29 @@ class SyncConversation(models.Model):
 
     def __str__(self) -> str:
         return self.openphone_conversation_id
+
+
+class CallDetails(models.Model):
+    """Where OpenPhone's separate call events (call, recording, summary, transcript) meet, by call id.
+
+    They arrive in any order. A recording, summary or transcript that comes before `call.completed`
+    is held here until the call is recorded; every call event locks this row first, so two of them
+    processed at once cannot miss each other.
+    """
+
+    call_id = models.CharField(max_length=64, unique=True, help_text="OpenPhone's call id (AC...).")
+    activity = models.OneToOneField(
+        "contacts.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The call or voicemail on the timeline; None until call.completed has been processed.",
+    )
+    recording_url = models.URLField(max_length=500, blank=True)
+    summary = models.TextField(blank=True)
+    transcript = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "call details"
+
+    def __str__(self) -> str:
+        return f"Call {self.call_id}"

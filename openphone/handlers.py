@@ -1,0 +1,350 @@
+"""Turn each OpenPhone event type into calls to the apps' services (contract section 8).
+
+Handlers read payloads defensively (v3 and v4 shapes, `to` as a string or a list) and raise
+PayloadError, naming the field, when an event cannot be used. They are idempotent by OpenPhone ids.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
+
+from campaigns.services import membership_record_delivery, membership_record_reply
+from contacts.models import Activity, ActivityKind, Contact, ContactSource, Direction
+from contacts.phone import format_phone, mask_phone, try_normalize_phone
+from contacts.selectors import contact_get_by_phone
+from contacts.services import (
+    activity_record,
+    contact_apply_reply_keywords,
+    contact_fill_from_openphone,
+    contact_get_or_create_by_phone,
+    contacts_forget_openphone_contact,
+)
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+
+class PayloadError(ValueError):
+    """The event lacks something we need, or has it in a form we cannot use; the message says which field."""
+
+
+# --- Campaign hooks -------------------------------------------------------------------------------
+# The only place this module knows about campaigns.
+
+def notify_campaigns_of_reply(*, activity: Activity) -> None:
+    """Called after a homeowner's text is recorded (and any opt-out applied): the campaign counts the reply."""
+    membership_record_reply(activity=activity)
+
+
+def notify_campaigns_of_delivery(*, activity: Activity) -> None:
+    """Called after the status of one of our texts changed: the campaign membership follows it."""
+    membership_record_delivery(activity=activity)
+
+
+# --- Reading payloads -----------------------------------------------------------------------------
+
+def event_object(payload: dict) -> dict:
+    """The message / call / summary / transcript / contact the event is about."""
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        raise PayloadError("The event has no `data` object.")
+    obj = data.get("object")
+    if obj is None:
+        obj = data.get("resource")  # Standard Webhooks (2026-03-30) deliveries
+    if not isinstance(obj, dict):
+        raise PayloadError("The event has no `data.object`.")
+    return obj
+
+
+def _required(obj: dict, name: str) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str) or not value:
+        raise PayloadError(f"`data.object.{name}` is missing.")
+    return value
+
+
+def _phone(value, field: str) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    e164 = try_normalize_phone(value) if isinstance(value, str) else None
+    if e164 is None:
+        shown = mask_phone(value) if isinstance(value, str) else repr(value)
+        raise PayloadError(f"`data.object.{field}` ({shown}) is not a valid phone number.")
+    return e164
+
+
+def _when(obj: dict, payload: dict, *names: str) -> datetime:
+    for source in (obj, payload):
+        for name in (*names, "createdAt"):
+            value = source.get(name)
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+            if parsed is not None:
+                return parsed
+    raise PayloadError("`data.object.createdAt` is missing or not an ISO 8601 date-time.")
+
+
+def _line(obj: dict) -> str:
+    line = obj.get("phoneNumberId") or settings.OPENPHONE_PHONE_NUMBER_ID
+    if not line:
+        raise PayloadError("`data.object.phoneNumberId` is missing and OPENPHONE_PHONE_NUMBER_ID is not set.")
+    return line
+
+
+def _duration(value) -> int | None:
+    try:
+        return max(int(value), 0) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _contact_for(phone: str, *, source: str) -> Contact:
+    try:
+        contact, created = contact_get_or_create_by_phone(phone=phone, source=source)
+    except ValidationError as exc:  # already normalized, so only a race on a bad number lands here
+        raise PayloadError(f"Cannot use the number {mask_phone(phone)}: {exc.messages[0]}") from exc
+    if created:
+        logger.debug("New contact %s from OpenPhone (%s)", mask_phone(phone), source)
+    return contact
+
+
+# --- Messages -------------------------------------------------------------------------------------
+
+def handle_message_received(payload: dict) -> None:
+    """A homeowner texted us: their contact (created if new), the conversation, the message, opt-out words."""
+    message = event_object(payload)
+    sender = _phone(message.get("from"), "from")
+    contact = _contact_for(sender, source=ContactSource.INBOUND)
+    activity, _ = activity_record(
+        contact=contact,
+        kind=ActivityKind.MESSAGE,
+        direction=Direction.INCOMING,
+        openphone_id=_required(message, "id"),
+        occurred_at=_when(message, payload),
+        phone_number_id=_line(message),
+        body=message.get("text") or message.get("body") or "",
+        status=message.get("status") or "received",
+        openphone_conversation_id=message.get("conversationId") or None,
+    )
+    outcome = contact_apply_reply_keywords(activity=activity)
+    if outcome:
+        logger.debug("Inbound text from %s: %s", mask_phone(sender), outcome)
+    notify_campaigns_of_reply(activity=activity)
+
+
+# Event type -> status when the message object carries none.
+_STATUS_BY_TYPE = {"message.delivered": "delivered", "message.failed": "failed"}
+
+
+def handle_message_status(payload: dict) -> None:
+    """One of our texts was delivered (or failed): update it, or record it if sent from the OpenPhone app."""
+    message = event_object(payload)
+    message_id = _required(message, "id")
+    status = message.get("status") or _STATUS_BY_TYPE.get(payload.get("type"), "")
+    existing = Activity.objects.select_related("contact").filter(openphone_id=message_id).first()
+    if existing is not None:
+        contact = existing.contact
+        direction = existing.direction or Direction.OUTGOING
+    else:
+        direction = Direction.INCOMING if message.get("direction") == Direction.INCOMING else Direction.OUTGOING
+        field = "from" if direction == Direction.INCOMING else "to"
+        contact = _contact_for(_phone(message.get(field), field), source=ContactSource.OPENPHONE)
+    activity, _ = activity_record(
+        contact=contact,
+        kind=ActivityKind.MESSAGE,
+        direction=direction,
+        openphone_id=message_id,
+        occurred_at=_when(message, payload),
+        phone_number_id=_line(message),
+        body=message.get("text") or message.get("body") or "",
+        status=status,
+        openphone_conversation_id=message.get("conversationId") or None,
+    )
+    notify_campaigns_of_delivery(activity=activity)
+
+
+# --- Calls ----------------------------------------------------------------------------------------
+
+def _call_counterparty(call: dict) -> str:
+    """The homeowner's number on a call: v4 `participants`, v3 `from`/`to` by direction."""
+    participants = call.get("participants")
+    if participants:
+        numbers = [n for n in (try_normalize_phone(p) for p in participants if isinstance(p, str)) if n]
+        if not numbers:
+            raise PayloadError("`data.object.participants` holds no valid phone number.")
+        # Observed deliveries list the other party first and our line second; prefer a number we know.
+        for number in numbers:
+            if contact_get_by_phone(phone=number) is not None:
+                return number
+        return numbers[0]
+    if "from" in call or "to" in call:
+        incoming = call.get("direction") != Direction.OUTGOING
+        field = "from" if incoming else "to"
+        return _phone(call.get(field), field)
+    raise PayloadError(
+        f"Call {call.get('id')} arrived without participants. Re-fetching it from OpenPhone "
+        "(GET /v1/calls/{id}) is not wired in yet: reprocess this event once it is."
+    )
+
+
+def _recording_url(call: dict) -> str:
+    """The first finished recording's URL (v4 `recordings`, v3 `media`)."""
+    for key in ("recordings", "media"):
+        for item in call.get(key) or []:
+            url = item.get("url") if isinstance(item, dict) else item
+            if isinstance(url, str) and url and (not isinstance(item, dict) or item.get("status") in (None, "completed")):
+                return url
+    return ""
+
+
+def handle_call_completed(payload: dict) -> None:
+    """A call ended: a call (answered or missed) or a voicemail on the homeowner's timeline."""
+    call = event_object(payload)
+    call_id = _required(call, "id")
+    direction = Direction.OUTGOING if call.get("direction") == Direction.OUTGOING else Direction.INCOMING
+    phone = _call_counterparty(call)
+    voicemail = call.get("voicemail") if isinstance(call.get("voicemail"), dict) else {}
+    status = call.get("status") or "completed"
+    if direction == Direction.INCOMING and status == "completed" and not call.get("answeredAt"):
+        status = "missed"
+    kind = ActivityKind.VOICEMAIL if voicemail.get("url") else ActivityKind.CALL
+    duration = _duration(call.get("duration"))
+    if kind == ActivityKind.VOICEMAIL and voicemail.get("duration") is not None:
+        duration = _duration(voicemail.get("duration"))
+    services.call_record(
+        call_id=call_id,
+        contact=_contact_for(phone, source=ContactSource.INBOUND if direction == Direction.INCOMING
+                             else ContactSource.OPENPHONE),
+        kind=kind,
+        direction=direction,
+        occurred_at=_when(call, payload),
+        phone_number_id=_line(call),
+        status=status,
+        duration_seconds=duration,
+        recording_url=voicemail.get("url") or _recording_url(call),
+    )
+
+
+def handle_call_recording_completed(payload: dict) -> None:
+    call = event_object(payload)
+    url = _recording_url(call)
+    if url:
+        services.call_details_attach(call_id=_required(call, "id"), recording_url=url)
+
+
+def _lines(value) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    return [str(item).strip() for item in value or [] if str(item).strip()]
+
+
+def summary_text(obj: dict) -> str:
+    """OpenPhone's AI summary as readable text: the summary lines, then the next steps."""
+    text = "\n".join(_lines(obj.get("summary")))
+    steps = _lines(obj.get("nextSteps"))
+    if steps:
+        text += ("\n\n" if text else "") + "Next steps:\n" + "\n".join(f"- {step}" for step in steps)
+    return text
+
+
+def transcript_text(obj: dict) -> str:
+    """The dialogue as `[m:ss] Speaker: words` lines; our staff show as "Us"."""
+    lines = []
+    for turn in obj.get("dialogue") or []:
+        if not isinstance(turn, dict) or not str(turn.get("content") or "").strip():
+            continue
+        start = int(float(turn.get("start") or 0))
+        speaker = "Us" if turn.get("userId") else (format_phone(turn.get("identifier")) or "Caller")
+        lines.append(f"[{start // 60}:{start % 60:02d}] {speaker}: {str(turn['content']).strip()}")
+    return "\n".join(lines)
+
+
+def handle_call_summary_completed(payload: dict) -> None:
+    summary = event_object(payload)
+    text = summary_text(summary)
+    if text:
+        services.call_details_attach(call_id=_required(summary, "callId"), summary=text)
+
+
+def handle_call_transcript_completed(payload: dict) -> None:
+    transcript = event_object(payload)
+    text = transcript_text(transcript)
+    if text:
+        services.call_details_attach(call_id=_required(transcript, "callId"), transcript=text)
+
+
+# --- Contacts -------------------------------------------------------------------------------------
+
+def _openphone_contact_fields(obj: dict) -> tuple[str, str, list[str], list[str]]:
+    """First name, last name, emails and phone numbers from v3 (flat + `fields`) or REST (`defaultFields`) shapes."""
+    default = obj.get("defaultFields") if isinstance(obj.get("defaultFields"), dict) else {}
+    first = obj.get("firstName") or default.get("firstName") or ""
+    last = obj.get("lastName") or default.get("lastName") or ""
+    emails: list[str] = []
+    phones: list[str] = []
+    for items, bucket in (
+        (default.get("emails"), emails), (obj.get("emails"), emails),
+        (default.get("phoneNumbers"), phones), (obj.get("phoneNumbers"), phones),
+    ):
+        for item in items or []:
+            value = item.get("value") if isinstance(item, dict) else item
+            if isinstance(value, str) and value:
+                bucket.append(value)
+    fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else {}
+    for name, value in fields.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if not isinstance(item, str) or not item:
+                continue
+            if "mail" in name.lower():
+                emails.append(item)
+            elif "phone" in name.lower():
+                phones.append(item)
+    return str(first), str(last), emails, phones
+
+
+def handle_contact_updated(payload: dict) -> None:
+    """Fill the empty name, email and OpenPhone id of the contact with that OpenPhone id or number."""
+    obj = event_object(payload)
+    openphone_id = _required(obj, "id")
+    first, last, emails, phones = _openphone_contact_fields(obj)
+    contact = Contact.objects.filter(openphone_contact_id=openphone_id).first()
+    for phone in phones:
+        if contact is not None:
+            break
+        contact = contact_get_by_phone(phone=phone)
+    if contact is None:
+        logger.debug("OpenPhone contact %s matches none of ours; nothing to update", openphone_id)
+        return
+    contact_fill_from_openphone(
+        contact=contact, openphone_contact_id=openphone_id, first_name=first, last_name=last,
+        email=emails[0] if emails else "",
+    )
+
+
+def handle_contact_deleted(payload: dict) -> None:
+    """OpenPhone deleted its contact: we forget its id and keep ours."""
+    contacts_forget_openphone_contact(openphone_contact_id=_required(event_object(payload), "id"))
+
+
+HANDLERS: dict[str, Callable[[dict], None]] = {
+    "message.received": handle_message_received,
+    "message.delivered": handle_message_status,
+    "message.failed": handle_message_status,
+    "call.completed": handle_call_completed,
+    "call.recording.completed": handle_call_recording_completed,
+    "call.summary.completed": handle_call_summary_completed,
+    "call.transcript.completed": handle_call_transcript_completed,
+    "contact.updated": handle_contact_updated,
+    "contact.deleted": handle_contact_deleted,
+}
+
+
+def handler_for(event_type: str) -> Callable[[dict], None] | None:
+    """The handler of an event type; None for types we store and ignore (call.ringing, unknown ones)."""
+    return HANDLERS.get(event_type)

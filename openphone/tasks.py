@@ -1,0 +1,34 @@
+"""Celery tasks for inbound OpenPhone events: process one stored event; sweep up the ones left pending."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import services
+
+# Retries of one queued run for a passing failure, with exponential backoff capped at
+# RETRY_BACKOFF_MAX seconds (1, 2, 4, ... 600 s: about an hour in all). The event's own
+# `attempts` counter (services.MAX_ATTEMPTS) bounds the total across runs and sweeps.
+MAX_RETRIES = 7
+RETRY_BACKOFF_MAX = 600
+
+
+# ignore_result: the outcome is recorded on the WebhookEvent row, not in a result table row per event.
+@shared_task(
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=services.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def process_webhook_event(self, event_pk: int) -> str:
+    """Process one stored WebhookEvent (idempotent: a processed event is skipped)."""
+    return services.webhook_event_process(event_pk=event_pk)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_pending_webhook_events() -> int:
+    """Queue again the events still pending long after they arrived (scheduled by django-celery-beat)."""
+    return services.webhook_events_requeue_stale()

@@ -1,0 +1,85 @@
+"""POST /webhooks/openphone/: verify, store, queue, answer. Nothing else happens in the request.
+
+A plain Django view (no DRF request wrapping, no session or user lookup): it has to stay fast.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .models import WebhookEvent
+from .services import webhook_event_record
+from .signatures import InvalidSignature, verify_request
+
+logger = logging.getLogger(__name__)
+
+_EVENT_ID_MAX = WebhookEvent._meta.get_field("event_id").max_length
+_TYPE_MAX = WebhookEvent._meta.get_field("type").max_length
+
+
+class BadEvent(ValueError):
+    """The signed body is not an event we can store; the message says what is wrong."""
+
+
+def parse_event(raw_body: bytes, *, delivery_id: str = "") -> tuple[str, str, dict]:
+    """(event id, type, event) from a signed body; unwraps the `{"object": {...event...}}` form."""
+    try:
+        payload = json.loads(raw_body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadEvent(f"The body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise BadEvent("The body must be a JSON object.")
+    wrapped = payload.get("object")
+    if "type" not in payload and isinstance(wrapped, dict) and "type" in wrapped:
+        payload = wrapped
+    event_id = payload.get("id") or delivery_id
+    event_type = payload.get("type")
+    if not isinstance(event_id, str) or not event_id:
+        raise BadEvent("The event has no `id`.")
+    if not isinstance(event_type, str) or not event_type:
+        raise BadEvent("The event has no `type`.")
+    if len(event_id) > _EVENT_ID_MAX:
+        raise BadEvent(f"The event `id` is longer than {_EVENT_ID_MAX} characters.")
+    if len(event_type) > _TYPE_MAX:
+        raise BadEvent(f"The event `type` is longer than {_TYPE_MAX} characters.")
+    return event_id, event_type, payload
+
+
+@csrf_exempt
+@require_POST
+@transaction.non_atomic_requests
+def openphone_webhook(request):
+    """202 stored and queued; 200 already had it; 400 bad body; 401 bad signature; 503 cannot store now."""
+    raw_body = request.body
+    try:
+        verify_request(
+            request.headers,
+            raw_body,
+            signing_key_b64=settings.OPENPHONE_WEBHOOK_SIGNING_KEY,
+            secret=settings.OPENPHONE_WEBHOOK_SECRET,
+        )
+    except InvalidSignature as exc:
+        logger.warning("OpenPhone webhook refused (401): %s", exc)
+        return JsonResponse({"detail": "Missing or invalid signature."}, status=401)
+    try:
+        event_id, event_type, payload = parse_event(raw_body, delivery_id=request.headers.get("webhook-id", ""))
+    except BadEvent as exc:
+        logger.warning("OpenPhone webhook refused (400): %s", exc)
+        return JsonResponse({"detail": str(exc)}, status=400)
+    try:
+        _, created = webhook_event_record(event_id=event_id, type=event_type, payload=payload)
+    except DatabaseError as exc:
+        # Not stored: a 5xx makes OpenPhone deliver it again later.
+        logger.error("OpenPhone event %s (%s) could not be stored: %s", event_id, event_type, exc.__class__.__name__)
+        return JsonResponse({"detail": "The event could not be stored; try again later."}, status=503)
+    if not created:
+        logger.debug("OpenPhone event %s (%s) is a redelivery", event_id, event_type)
+        return JsonResponse({"status": "duplicate", "id": event_id}, status=200)
+    logger.debug("OpenPhone event %s (%s) stored", event_id, event_type)
+    return JsonResponse({"status": "accepted", "id": event_id}, status=202)

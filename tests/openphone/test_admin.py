@@ -1,0 +1,76 @@
+"""The WebhookEvent admin: read-only list with filters and search, readable payload, Reprocess action."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from openphone.models import WebhookEvent, WebhookEventStatus
+from openphone.services import webhook_event_process
+from tests.factories import UserFactory
+
+from .sender import load_event
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:openphone_webhookevent_changelist")
+
+
+def _stored(name: str, **changes) -> WebhookEvent:
+    payload = load_event(name, **changes)
+    return WebhookEvent.objects.create(event_id=payload["id"], type=payload["type"], payload=payload)
+
+
+def test_list_filters_by_status_and_type_and_searches_by_event_id(admin_client):
+    failed = _stored("call.completed.no-participants")
+    webhook_event_process(event_pk=failed.pk)
+    text = _stored("message.received")
+
+    page = admin_client.get(CHANGELIST, {"status__exact": "failed"}).content.decode()
+    assert failed.event_id in page and text.event_id not in page
+    page = admin_client.get(CHANGELIST, {"type__exact": "message.received"}).content.decode()
+    assert text.event_id in page and failed.event_id not in page
+    page = admin_client.get(CHANGELIST, {"q": text.event_id}).content.decode()
+    assert text.event_id in page and failed.event_id not in page
+
+
+def test_event_page_shows_payload_pretty_printed_and_the_error(admin_client):
+    event = _stored("call.completed.no-participants")
+    webhook_event_process(event_pk=event.pk)
+    page = admin_client.get(reverse("admin:openphone_webhookevent_change", args=[event.pk])).content.decode()
+    assert "<pre" in page
+    assert '\n  &quot;apiVersion&quot;: &quot;v4&quot;,' in page  # indented JSON, escaped
+    assert "arrived without participants" in page
+    assert 'name="_save"' not in page  # read-only
+
+
+def test_events_cannot_be_added_edited_or_deleted(admin_client):
+    event = _stored("message.received")
+    assert admin_client.get(reverse("admin:openphone_webhookevent_add")).status_code == 403
+    assert admin_client.post(reverse("admin:openphone_webhookevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert WebhookEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_reprocess_action_queues_the_events_through_the_task(admin_client, django_capture_on_commit_callbacks):
+    event = _stored("call.completed.no-participants")
+    webhook_event_process(event_pk=event.pk)
+    payload = event.payload
+    payload["data"]["object"]["participants"] = ["+16175550123"]
+    WebhookEvent.objects.filter(pk=event.pk).update(payload=payload)
+
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = admin_client.post(CHANGELIST, {"action": "reprocess", "_selected_action": [event.pk]}, follow=True)
+    assert "Queued 1 event(s) for processing again." in response.content.decode()
+    assert len(queued) == 1
+    event.refresh_from_db()
+    assert (event.status, event.attempts, event.last_error) == (WebhookEventStatus.PROCESSED, 2, "")
+
+
+def test_reprocess_needs_permission_to_change_events(client):
+    viewer = UserFactory(username="viewer")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_webhookevent"))
+    client.force_login(viewer)
+    event = _stored("message.received")
+    page = client.get(CHANGELIST).content.decode()
+    assert event.event_id in page
+    assert 'value="reprocess"' not in page

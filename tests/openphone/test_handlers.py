@@ -1,0 +1,382 @@
+"""Replaying OpenPhone deliveries end to end (signed POST, stored, processed) and checking the timeline."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from contacts.models import Activity, Contact, Conversation, OptOutEvent
+from contacts.services import message_send
+from crm import sms
+from openphone.models import CallDetails, WebhookEvent, WebhookEventStatus
+from openphone.services import webhook_events_requeue
+from tests.factories import ActivityFactory, ContactFactory
+
+from .sender import deliver, load_event
+
+pytestmark = pytest.mark.django_db
+
+HOMEOWNER = "+16175550123"
+CALL_ID = "ACf00dfeed000000000000000000000001"
+
+
+@pytest.fixture
+def receive(client, django_capture_on_commit_callbacks):
+    """POST a signed delivery and run its processing (as the worker would, after commit); return the stored event."""
+
+    def _receive(payload: dict, *, expect: int = 202) -> WebhookEvent:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = deliver(client, payload)
+        assert response.status_code == expect, response.content
+        return WebhookEvent.objects.get(event_id=payload["id"])
+
+    return _receive
+
+
+@pytest.fixture
+def reprocess(django_capture_on_commit_callbacks):
+    def _reprocess(event: WebhookEvent) -> WebhookEvent:
+        with django_capture_on_commit_callbacks(execute=True):
+            webhook_events_requeue(events=WebhookEvent.objects.filter(pk=event.pk))
+        event.refresh_from_db()
+        return event
+
+    return _reprocess
+
+
+def _text(body: str, n: int = 1, phone: str = HOMEOWNER) -> dict:
+    payload = load_event("message.received", id=f"EVtext{n:04d}")
+    payload["data"]["object"].update(id=f"ACtext{n:04d}", text=body, **{"from": phone})
+    payload["data"]["object"]["createdAt"] = f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}.000Z"
+    return payload
+
+
+# --- message.received ---------------------------------------------------------------------------
+
+def test_text_from_unknown_number_creates_inbound_contact_conversation_and_message(receive):
+    event = receive(load_event("message.received"))
+    assert (event.status, event.attempts, event.last_error) == (WebhookEventStatus.PROCESSED, 1, "")
+    assert event.processed_at is not None
+
+    contact = Contact.objects.get()
+    assert (contact.phone, contact.source) == (HOMEOWNER, "inbound")
+    assert list(contact.phones.values_list("phone", flat=True)) == [HOMEOWNER]
+    activity = Activity.objects.get()
+    assert (activity.contact, activity.kind, activity.direction, activity.status) == (
+        contact, "message", "incoming", "received",
+    )
+    assert activity.body == "Yes, please call me about the estimate"
+    assert activity.openphone_id == "AC24a8b8321c4f4cf2be110f4250793d51"
+    assert activity.occurred_at.isoformat() == "2025-12-31T23:59:59.500000+00:00"
+    conversation = Conversation.objects.get()
+    assert activity.conversation == conversation
+    assert (conversation.phone_number_id, conversation.openphone_conversation_id) == (
+        "PNtoDbDhuz", "CN78ba0373683c48fd8fd96bc836c51f79",
+    )
+    assert conversation.waiting_for_reply is True
+    assert conversation.last_activity_at == activity.occurred_at
+
+
+def test_text_from_known_homeowner_lands_on_their_timeline(receive):
+    jane = ContactFactory(phone=HOMEOWNER, first_name="Jane", source="propertyradar")
+    receive(load_event("message.received"))
+    assert Contact.objects.count() == 1
+    jane.refresh_from_db()
+    assert (jane.first_name, jane.source) == ("Jane", "propertyradar")
+    assert Activity.objects.get().contact == jane
+
+
+def test_processing_the_same_text_twice_changes_nothing(receive, reprocess):
+    event = receive(_text("STOP"))
+    again = reprocess(event)
+    assert again.status == WebhookEventStatus.PROCESSED and again.attempts == 2
+    assert (Contact.objects.count(), Activity.objects.count(), Conversation.objects.count()) == (1, 1, 1)
+    assert OptOutEvent.objects.count() == 1
+
+
+def test_redelivered_text_is_stored_and_processed_once(receive, client, django_capture_on_commit_callbacks):
+    receive(load_event("message.received"))
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        assert deliver(client, load_event("message.received")).status_code == 200
+    assert queued == []
+    assert (WebhookEvent.objects.count(), Activity.objects.count()) == (1, 1)
+
+
+def test_text_from_invalid_number_fails_saying_which_field(receive):
+    payload = _text("Hello", phone="+15555550123")
+    event = receive(payload)
+    assert event.status == WebhookEventStatus.FAILED
+    assert "`data.object.from`" in event.last_error and "not a valid phone number" in event.last_error
+    assert "+15555550123" not in event.last_error  # masked
+    assert Activity.objects.count() == 0 and Contact.objects.count() == 0
+
+
+def test_processing_a_text_runs_a_bounded_number_of_queries(client, django_capture_on_commit_callbacks):
+    ContactFactory(phone=HOMEOWNER)
+    with django_capture_on_commit_callbacks() as queued:
+        deliver(client, load_event("message.received"))
+    with CaptureQueriesContext(connection) as queries:
+        queued[0]()
+    assert Activity.objects.count() == 1
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # lock event, contact, conversation (get, create, conversation id x2), activity (get, insert),
+    # conversation forward, event update
+    assert len(statements) <= 11, statements
+
+
+# --- Opt-out words --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", ["STOP", "stop!", "Unsubscribe", "Please stop texting me", "take me off your list"])
+def test_stop_words_opt_the_homeowner_out_with_an_audit_trail(receive, body):
+    receive(_text(body))
+    contact = Contact.objects.get()
+    assert contact.opted_out and contact.opted_out_at is not None
+    assert body.split()[0] in contact.opted_out_reason
+    event = OptOutEvent.objects.get()
+    assert (event.opted_out, event.source, event.activity) == (True, "inbound_message", Activity.objects.get())
+
+
+def test_stop_then_start_opts_back_in_and_keeps_both_events(receive):
+    receive(_text("STOP", 1))
+    receive(_text("Start", 2))
+    contact = Contact.objects.get()
+    assert not contact.opted_out
+    assert list(OptOutEvent.objects.order_by("occurred_at").values_list("opted_out", flat=True)) == [True, False]
+
+
+def test_opted_out_homeowner_is_not_texted_after_stop(receive, outbox):
+    receive(_text("stop"))
+    with pytest.raises(Exception, match="opted out"):
+        message_send(contact=Contact.objects.get(), body="Hello again")
+    assert outbox == []
+
+
+@pytest.mark.parametrize("body", ["STOP PLEASE no wait I'm interested? call me", "Can you stop by Tuesday?"])
+def test_stop_inside_a_sentence_is_not_an_opt_out(receive, body):
+    receive(_text(body))
+    assert not Contact.objects.get().opted_out
+    assert OptOutEvent.objects.count() == 0
+
+
+def test_help_leaves_the_conversation_waiting_for_a_person_and_opts_nobody_out(receive):
+    receive(_text("HELP"))
+    assert not Contact.objects.get().opted_out
+    assert OptOutEvent.objects.count() == 0
+    assert Conversation.objects.get().waiting_for_reply is True
+    assert Activity.objects.get().body == "HELP"
+
+
+# --- message.delivered / message.failed -------------------------------------------------------------
+
+def test_delivery_updates_the_status_of_our_text(receive):
+    ours = ActivityFactory(
+        contact=ContactFactory(phone=HOMEOWNER), direction="outgoing", status="queued",
+        openphone_id="AC0d7e2c5b9a8f4e61b3c2d1e0f9a8b7c6",
+    )
+    receive(load_event("message.delivered"))
+    ours.refresh_from_db()
+    assert ours.status == "delivered"
+    assert Activity.objects.count() == 1 and Contact.objects.count() == 1
+
+
+def test_failed_text_gets_the_reported_status(receive):
+    ours = ActivityFactory(
+        contact=ContactFactory(phone=HOMEOWNER), direction="outgoing", status="sent",
+        openphone_id="AC1e8f3d6c0b9a4f72c4d3e2f1a0b9c8d7",
+    )
+    receive(load_event("message.failed"))
+    ours.refresh_from_db()
+    assert ours.status == "undelivered"
+
+
+def test_text_sent_from_the_openphone_app_is_recorded_once(receive, reprocess):
+    jane = ContactFactory(phone=HOMEOWNER)
+    event = receive(load_event("message.delivered"))
+    reprocess(event)
+    activity = Activity.objects.get()
+    assert (activity.contact, activity.direction, activity.status) == (jane, "outgoing", "delivered")
+    assert activity.body == "Hi Jane, following up on your foundation estimate."
+    assert Conversation.objects.get().waiting_for_reply is False
+
+
+def test_delivery_accepts_to_as_a_list_or_a_string(receive):
+    as_list = load_event("message.delivered")
+    as_list["data"]["object"]["to"] = [HOMEOWNER]
+    receive(as_list)
+    as_string = load_event("message.delivered", id="EVdeliveredstring")
+    as_string["data"]["object"].update(id="ACdeliveredstring", to=HOMEOWNER)
+    receive(as_string)
+    assert set(Activity.objects.values_list("contact__phone", flat=True)) == {HOMEOWNER}
+    assert Activity.objects.count() == 2 and Contact.objects.get().source == "openphone"
+
+
+class DeliveredBeforeResponseBackend(sms.LocmemBackend):
+    """Sends, then lets OpenPhone's delivery webhook through before the send response is handed back."""
+
+    deliver_webhook = None
+
+    def send(self, message):
+        sent = super().send(message)
+        type(self).deliver_webhook(sent, message)
+        return sent
+
+
+def test_delivery_that_outruns_our_send_response_leaves_one_activity(client, django_capture_on_commit_callbacks, settings):
+    jane = ContactFactory(phone=HOMEOWNER, mailing_state="MA")
+
+    def deliver_webhook(sent, message):
+        payload = load_event("message.delivered", id="EVracedelivery")
+        payload["data"]["object"].update(id=sent.provider_id, text=message.body)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert deliver(client, payload).status_code == 202
+        assert Activity.objects.get().status == "delivered"
+
+    DeliveredBeforeResponseBackend.deliver_webhook = staticmethod(deliver_webhook)
+    settings.SMS_BACKEND = f"{__name__}.DeliveredBeforeResponseBackend"
+    with time_machine.travel("2026-01-01T15:00:00Z", tick=False):  # 10:00 in Boston: inside the send window
+        activity = message_send(contact=jane, body="Hi Jane, following up on your foundation estimate.")
+    assert Activity.objects.count() == 1
+    activity.refresh_from_db()
+    assert activity.status == "delivered"  # the send response's later "queued" does not win
+    assert WebhookEvent.objects.get(event_id="EVracedelivery").status == WebhookEventStatus.PROCESSED
+
+
+# --- Calls ------------------------------------------------------------------------------------------
+
+CALL_EVENTS = ["call.completed", "call.recording.completed", "call.summary.completed", "call.transcript.completed"]
+
+
+def _final_call() -> tuple:
+    activity = Activity.objects.get()
+    return (
+        activity.contact.phone, activity.kind, activity.direction, activity.status, activity.duration_seconds,
+        activity.recording_url, activity.summary, activity.transcript, activity.openphone_id,
+    )
+
+
+def test_call_with_recording_summary_and_transcript(receive):
+    for name in CALL_EVENTS:
+        assert receive(load_event(name)).status == WebhookEventStatus.PROCESSED
+    assert _final_call() == (
+        HOMEOWNER, "call", "incoming", "completed", 76, "https://storage.example.com/rec/a1b2c3d4.mp3",
+        "Homeowner reports a widening crack in the basement wall and wants an estimate.\n\n"
+        "Next steps:\n- Schedule an inspection visit.",
+        "[0:01] (617) 555-0123: Hi, I got your text about the crack.\n"
+        "[1:04] Us: Thanks for calling back. When can we come by?",
+        CALL_ID,
+    )
+    assert Contact.objects.get().source == "inbound"
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(CALL_EVENTS)), ids="-".join)
+def test_call_events_in_any_order_give_the_same_call(order, receive):
+    for name in order:
+        assert receive(load_event(name)).status == WebhookEventStatus.PROCESSED
+    assert _final_call() == (
+        HOMEOWNER, "call", "incoming", "completed", 76, "https://storage.example.com/rec/a1b2c3d4.mp3",
+        "Homeowner reports a widening crack in the basement wall and wants an estimate.\n\n"
+        "Next steps:\n- Schedule an inspection visit.",
+        "[0:01] (617) 555-0123: Hi, I got your text about the crack.\n"
+        "[1:04] Us: Thanks for calling back. When can we come by?",
+        CALL_ID,
+    )
+    assert CallDetails.objects.get().activity == Activity.objects.get()
+
+
+def test_summary_before_the_call_is_held_until_the_call_arrives(receive):
+    receive(load_event("call.summary.completed"))
+    assert Activity.objects.count() == 0
+    assert CallDetails.objects.get(call_id=CALL_ID).summary.startswith("Homeowner reports")
+    receive(load_event("call.completed"))
+    assert Activity.objects.get().summary.startswith("Homeowner reports")
+
+
+def test_call_events_processed_twice_change_nothing(receive, reprocess):
+    events = [receive(load_event(name)) for name in CALL_EVENTS]
+    before = _final_call()
+    for event in reversed(events):
+        assert reprocess(event).status == WebhookEventStatus.PROCESSED
+    assert _final_call() == before
+    assert (Activity.objects.count(), CallDetails.objects.count(), Contact.objects.count()) == (1, 1, 1)
+
+
+def test_v3_voicemail_becomes_a_voicemail_with_its_recording(receive):
+    receive(load_event("call.completed.v3-voicemail"))
+    activity = Activity.objects.get()
+    assert (activity.kind, activity.direction, activity.status, activity.duration_seconds, activity.recording_url) == (
+        "voicemail", "incoming", "missed", 31, "https://storage.example.com/vm/b2c3d4e5.mp3",
+    )
+    assert (activity.contact.phone, activity.contact.source) == ("+15085550142", "inbound")
+
+
+def test_unanswered_incoming_call_is_missed(receive):
+    receive(load_event("call.completed.missed"))
+    activity = Activity.objects.get()
+    assert (activity.kind, activity.status, activity.contact.phone) == ("call", "missed", "+14135550199")
+
+
+def test_call_without_participants_fails_with_a_clear_error(receive):
+    event = receive(load_event("call.completed.no-participants"))
+    assert event.status == WebhookEventStatus.FAILED
+    assert "without participants" in event.last_error and "GET /v1/calls/{id}" in event.last_error
+    assert Activity.objects.count() == 0
+
+
+def test_known_participant_is_the_homeowner_whatever_the_order(receive):
+    jane = ContactFactory(phone=HOMEOWNER)
+    payload = load_event("call.completed")
+    payload["data"]["object"]["participants"] = ["+16175550100", HOMEOWNER]
+    receive(payload)
+    assert Activity.objects.get().contact == jane
+    assert Contact.objects.count() == 1
+
+
+def test_ringing_is_stored_and_ignored(receive):
+    event = receive(load_event("call.ringing"))
+    assert event.status == WebhookEventStatus.IGNORED
+    assert Activity.objects.count() == 0
+
+
+# --- Contacts ---------------------------------------------------------------------------------------
+
+def test_contact_update_fills_only_empty_fields(receive):
+    contact = ContactFactory(phone=HOMEOWNER, first_name="", last_name="Doe-Smith", email="")
+    receive(load_event("contact.updated"))
+    contact.refresh_from_db()
+    assert (contact.first_name, contact.last_name, contact.email, contact.openphone_contact_id) == (
+        "Jane", "Doe-Smith", "jane.doe@example.com", "CT6823ffc81fc6d26d75e6e008",
+    )
+
+
+def test_contact_update_never_overwrites_what_staff_typed(receive):
+    contact = ContactFactory(phone=HOMEOWNER, first_name="Janet", last_name="Smith", email="janet@example.com")
+    receive(load_event("contact.updated"))
+    contact.refresh_from_db()
+    assert (contact.first_name, contact.last_name, contact.email) == ("Janet", "Smith", "janet@example.com")
+    assert contact.openphone_contact_id == "CT6823ffc81fc6d26d75e6e008"
+
+
+def test_contact_update_for_someone_we_do_not_know_creates_nobody(receive):
+    event = receive(load_event("contact.updated"))
+    assert event.status == WebhookEventStatus.PROCESSED
+    assert Contact.objects.count() == 0
+
+
+def test_contact_deleted_forgets_the_openphone_id_and_keeps_our_contact(receive):
+    contact = ContactFactory(phone=HOMEOWNER, openphone_contact_id="CT6823ffc81fc6d26d75e6e008")
+    ActivityFactory(contact=contact)
+    receive(load_event("contact.deleted"))
+    contact.refresh_from_db()
+    assert contact.openphone_contact_id == ""
+    assert contact.activities.count() == 1
+
+
+# --- Unknown ----------------------------------------------------------------------------------------
+
+def test_unknown_type_is_stored_and_ignored(receive):
+    payload = load_event("unknown.type")
+    event = receive(payload)
+    assert (event.type, event.status, event.attempts, event.payload) == ("user.invited", "ignored", 1, payload)

@@ -1,0 +1,144 @@
+"""POST /webhooks/openphone/: verify, store once, queue once, answer with the right status."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+from django.urls import resolve, reverse
+
+from openphone.models import WebhookEvent, WebhookEventStatus
+
+from .sender import compact, deliver, legacy_signature, load_event, post_raw, standard_headers
+
+pytestmark = pytest.mark.django_db
+
+
+def test_url_is_where_openphone_is_told_to_post():
+    assert reverse("openphone:webhook") == "/webhooks/openphone/"
+
+
+def test_signed_event_is_stored_raw_and_queued_once(client, django_capture_on_commit_callbacks):
+    payload = load_event("message.received")
+    with django_capture_on_commit_callbacks() as queued:
+        response = deliver(client, payload)
+    assert response.status_code == 202
+    assert response.json() == {"status": "accepted", "id": payload["id"]}
+    event = WebhookEvent.objects.get()
+    assert (event.event_id, event.type, event.status, event.attempts) == (
+        payload["id"], "message.received", WebhookEventStatus.PENDING, 0,
+    )
+    assert event.payload == payload
+    assert len(queued) == 1
+
+
+def test_duplicate_delivery_answers_200_stores_one_row_and_queues_nothing(client, django_capture_on_commit_callbacks):
+    payload = load_event("message.received")
+    with django_capture_on_commit_callbacks() as first:
+        assert deliver(client, payload).status_code == 202
+    with django_capture_on_commit_callbacks() as second:
+        response = deliver(client, payload)
+    assert response.status_code == 200
+    assert response.json()["status"] == "duplicate"
+    assert WebhookEvent.objects.count() == 1
+    assert (len(first), len(second)) == (1, 0)
+
+
+def test_wrong_signature_is_401_and_stores_nothing(client, django_capture_on_commit_callbacks):
+    raw_body = compact(load_event("message.received"))
+    header = legacy_signature(raw_body, key_b64="d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXkh")
+    with django_capture_on_commit_callbacks() as queued:
+        response = post_raw(client, raw_body, {"openphone-signature": header})
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 0 and queued == []
+
+
+def test_signature_over_other_bytes_is_401(client):
+    raw_body = compact(load_event("message.received"))
+    header = legacy_signature(raw_body.replace(b"estimate", b"estimates"))
+    assert post_raw(client, raw_body, {"openphone-signature": header}).status_code == 401
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_stale_signature_is_401_and_stores_nothing(client):
+    ten_minutes_ago = str(int((time.time() - 600) * 1000))
+    response = deliver(client, load_event("message.received"), timestamp=ten_minutes_ago)
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_missing_signature_is_401(client):
+    response = post_raw(client, compact(load_event("message.received")), {})
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Missing or invalid signature."}
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_standard_webhooks_delivery_is_accepted(client):
+    raw_body = compact(load_event("message.received"))
+    response = post_raw(client, raw_body, standard_headers(raw_body, webhook_id="msg_2xQ7Lw0Yd3T9Zp1Vb6Nf8Rk4Hs"))
+    assert response.status_code == 202
+    assert WebhookEvent.objects.filter(event_id=load_event("message.received")["id"]).exists()
+
+
+def test_malformed_json_with_valid_signature_is_400_and_stores_nothing(client):
+    response = deliver(client, b'{"id":"EV1","type":"message.received",')
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["detail"]
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [(b"[1, 2]", "JSON object"), (b'{"type":"message.received"}', "no `id`"), (b'{"id":"EV1"}', "no `type`"),
+     (compact({"id": "EV" + "1" * 120, "type": "x"}), "longer than 100")],
+)
+def test_event_without_what_we_need_is_400_saying_what(client, body, says):
+    response = deliver(client, body)
+    assert response.status_code == 400
+    assert says in response.json()["detail"]
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_event_wrapped_in_object_is_unwrapped(client):
+    inner = load_event("message.delivered")
+    response = deliver(client, {"object": inner})
+    assert response.status_code == 202
+    event = WebhookEvent.objects.get()
+    assert (event.event_id, event.type, event.payload) == (inner["id"], "message.delivered", inner)
+
+
+def test_database_down_answers_503_so_openphone_retries(client, django_capture_on_commit_callbacks):
+    # A database outage cannot be provoked inside a test transaction: the insert fails as psycopg reports one.
+    def database_down(execute, sql, params, many, context):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with connection.execute_wrapper(database_down), django_capture_on_commit_callbacks() as queued:
+        response = deliver(client, load_event("message.received"))
+    assert response.status_code == 503
+    assert response.json() == {"detail": "The event could not be stored; try again later."}
+    assert queued == []
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_no_csrf_token_or_login_needed():
+    strict = Client(enforce_csrf_checks=True)
+    assert deliver(strict, load_event("message.received")).status_code == 202
+
+
+def test_get_is_not_allowed(client):
+    assert client.get(reverse("openphone:webhook")).status_code == 405
+
+
+def test_storing_an_event_is_one_statement(client, django_assert_num_queries):
+    # INSERT ... ON CONFLICT DO NOTHING RETURNING: new and redelivered events alike, one round trip.
+    with django_assert_num_queries(1):
+        assert deliver(client, load_event("message.received")).status_code == 202
+    with django_assert_num_queries(1):
+        assert deliver(client, load_event("message.received")).status_code == 200
+
+
+def test_not_wrapped_in_atomic_requests():
+    # Even with ATOMIC_REQUESTS on, the receiver commits its own insert before queueing.
+    assert "default" in resolve(reverse("openphone:webhook")).func._non_atomic_requests
