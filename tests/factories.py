@@ -19,11 +19,17 @@ class UserFactory(DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@attackacrack.example")
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests-1")
     is_staff = True
+
+    @factory.post_generation
+    def password(user, create, extracted, **kwargs):
+        user.set_password(extracted or "pw-for-tests-1")
+        if create:
+            user.save(update_fields=["password"])
 
 
 class TagFactory(DjangoModelFactory):
