@@ -1,0 +1,330 @@
+"""Import runs: create one, execute it batch by batch (resumable), write its rejects file.
+
+Each batch is one transaction holding its rows' writes, its rejects and the run's counters and
+last committed line, so a crash loses nothing committed and `resume` continues exactly after it.
+"""
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
+
+from .contacts_csv import ContactRows
+from .merge import BatchPlan, Counts, batch_lock
+from .propertyradar import PropertyRadarRows
+from .records import ParsedRow, RejectedRow
+from .source import CsvRows, ImportFileError, SourceInfo, inspect_source
+from .values import RowError, state_code
+from .writers import writer_for
+
+logger = logging.getLogger(__name__)
+
+# Rows per batch (one transaction each). 5,000 keeps a batch's working set a few MB and its
+# transaction well under a second, while per-batch overhead (a dozen queries) stays <5% of the work.
+DEFAULT_BATCH_SIZE = 5000
+# A batch that collides with a concurrent writer (unique violation) is planned again from fresh reads.
+_BATCH_ATTEMPTS = 3
+
+ROW_READERS = {ImportKind.PROPERTYRADAR: PropertyRadarRows, ImportKind.CONTACTS: ContactRows}
+CONTACT_SOURCE = {ImportKind.PROPERTYRADAR: "propertyradar", ImportKind.CONTACTS: "csv"}
+
+ProgressCallback = Callable[[ImportRun], None]
+BatchHook = Callable[[int], None]
+
+
+def _check_options(*, tag_name: str, default_state: str, batch_size: int) -> tuple[str, str]:
+    tag_name = " ".join(tag_name.split())
+    if len(tag_name) > 64:
+        raise ImportFileError("A tag name is at most 64 characters.")
+    try:
+        state = state_code(default_state, column="State")
+    except RowError as exc:
+        raise ImportFileError(str(exc)) from None
+    if not state:
+        raise ImportFileError("A default state is required (e.g. MA).")
+    if batch_size < 1:
+        raise ImportFileError("The batch size must be at least 1.")
+    return tag_name, state
+
+
+def import_run_create(
+    *,
+    kind: str,
+    path: str | Path | None = None,
+    upload: File | None = None,
+    tag_name: str = "",
+    default_state: str = "MA",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    created_by=None,
+    operator: str = "",
+) -> ImportRun:
+    """Register an import of a file on disk (`path`) or an uploaded file (`upload`, stored under MEDIA_ROOT)."""
+    tag_name, default_state = _check_options(tag_name=tag_name, default_state=default_state, batch_size=batch_size)
+    if kind not in ROW_READERS:
+        raise ImportFileError(f"Unknown import kind “{kind}”.")
+    with transaction.atomic():
+        run = ImportRun(
+            kind=kind, tag_name=tag_name, default_state=default_state, batch_size=batch_size,
+            created_by=created_by, operator=operator or (created_by.get_username() if created_by else ""),
+        )
+        if upload is not None:
+            run.file_name = Path(upload.name).name[:255]
+            run.file.save(run.file_name, upload, save=False)
+        else:
+            run.file_name = Path(path).name[:255]
+            run.file_path = str(Path(path).resolve())
+        try:
+            info = inspect_source(_path_of(run))
+            _check_header(run, info)
+        except Exception:
+            if run.file:
+                run.file.delete(save=False)
+            raise
+        run.file_sha256, run.file_size, run.encoding, run.rows_total = info.sha256, info.size, info.encoding, info.records
+        run.save()
+    return run
+
+
+def _check_header(run: ImportRun, info: SourceInfo) -> None:
+    """Refuse a file without the columns its kind needs before anything is queued."""
+    with CsvRows(_path_of(run), info) as rows:
+        ROW_READERS[run.kind](rows.header, default_state=run.default_state)
+
+
+def import_run_upload(*, upload: File, kind: str, tag_name: str = "", default_state: str = "MA", created_by) -> ImportRun:
+    """An admin upload: register the run and queue properties.tasks.run_import once it is committed."""
+    from properties.tasks import run_import
+
+    with transaction.atomic():
+        run = import_run_create(
+            kind=kind, upload=upload, tag_name=tag_name, default_state=default_state, created_by=created_by
+        )
+        transaction.on_commit(lambda: run_import.delay(run.pk))
+    return run
+
+
+def import_run_find_resumable(*, kind: str, sha256: str) -> ImportRun | None:
+    """The latest unfinished run (interrupted or failed) of the same bytes, if any."""
+    return (
+        ImportRun.objects.filter(kind=kind, file_sha256=sha256, status__in=[ImportStatus.RUNNING, ImportStatus.FAILED])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _path_of(run: ImportRun) -> str:
+    return run.file.path if run.file else run.file_path
+
+
+def import_run_execute(
+    *,
+    run: ImportRun,
+    path: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+    after_batch: BatchHook | None = None,
+    writer: str | None = None,
+) -> ImportRun:
+    """Import the run's file from after its last committed line to the end.
+
+    `after_batch(n)` is called inside the transaction of the n-th batch of this call, after its
+    writes (tests raise there to simulate a crash). `writer="portable"` forces the portable
+    writer on PostgreSQL (tests and the benchmark compare both).
+    """
+    path = str(path or _path_of(run))
+    try:
+        info = inspect_source(path)
+        if info.sha256 != run.file_sha256:
+            raise ImportFileError(
+                f"{Path(path).name} is not the file this run started with (its contents changed); start a new import."
+            )
+        with CsvRows(path, info) as rows:
+            reader = ROW_READERS[run.kind](rows.header, default_state=run.default_state)
+            run.status, run.error, run.finished_at = ImportStatus.RUNNING, "", None
+            run.started_at = run.started_at or timezone.now()
+            run.header, run.encoding, run.rows_total = rows.header, info.encoding, info.records
+            run.save(update_fields=["status", "error", "finished_at", "started_at", "header", "encoding", "rows_total"])
+            number = 0
+            for batch in _batches(iter(rows), after_line=run.last_committed_line, size=run.batch_size):
+                number += 1
+                _commit_batch(run, reader, batch, number=number, after_batch=after_batch, writer=writer)
+                if progress:
+                    progress(run)
+        run.status, run.finished_at = ImportStatus.COMPLETED, timezone.now()
+        run.rows_total = run.rows_done
+        run.save(update_fields=["status", "finished_at", "rows_total"])
+    except BaseException as exc:
+        _mark_failed(run, exc)
+        raise
+    return run
+
+
+def _batches(rows: Iterator[tuple[int, list[str]]], *, after_line: int, size: int):
+    batch = []
+    for line, cells in rows:
+        if line <= after_line:
+            continue
+        batch.append((line, cells))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _commit_batch(run, reader, batch, *, number: int, after_batch: BatchHook | None, writer: str | None) -> None:
+    parsed: list[ParsedRow] = []
+    rejected: list[RejectedRow] = []
+    for line, cells in batch:
+        try:
+            parsed.append(reader.parse(line, cells))
+        except RowError as exc:
+            rejected.append(RejectedRow(line, str(exc)[:500], cells))
+    before = Counts.of(run)
+    for attempt in range(1, _BATCH_ATTEMPTS + 1):
+        counts = Counts.of(run)
+        try:
+            with transaction.atomic():
+                batch_lock()
+                plan = BatchPlan(source=CONTACT_SOURCE[run.kind], run_tag=run.tag_name)
+                plan.load(parsed)
+                for row in parsed:
+                    plan.apply(row, counts)
+                plan.write(writer_for(timezone.now(), force=writer))
+                ImportReject.objects.bulk_create(
+                    [ImportReject(run=run, line=r.line, reason=r.reason, values=r.values) for r in rejected]
+                )
+                counts.rows_done += len(batch)
+                counts.rows_rejected += len(rejected)
+                counts.copy_to(run)
+                run.last_committed_line = batch[-1][0]
+                run.save(update_fields=[*Counts.names(), "last_committed_line"])
+                if after_batch is not None:
+                    after_batch(number)
+            return
+        except IntegrityError:
+            before.copy_to(run)
+            if attempt == _BATCH_ATTEMPTS:
+                raise
+            logger.warning("Import run %s: batch ending at line %s collided with another writer; retrying",
+                           run.pk, batch[-1][0])
+        except BaseException:
+            before.copy_to(run)
+            raise
+
+
+def _mark_failed(run: ImportRun, exc: BaseException) -> None:
+    reason = "Interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+    try:
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.FAILED, error=reason[:2000],
+                                                   finished_at=timezone.now())
+        run.status, run.error = ImportStatus.FAILED, reason[:2000]
+    except Exception:  # the database itself may be what failed
+        logger.exception("Import run %s: could not record its failure", run.pk)
+
+
+# --- Rejects ---------------------------------------------------------------------------------
+def import_run_rejects(*, run: ImportRun) -> Iterator[list[str]]:
+    """The rejects CSV as rows: `line`, `reason`, then the file's own columns as they were."""
+    width = len(run.header)
+    yield ["line", "reason", *run.header]
+    for line, reason, cells in (
+        ImportReject.objects.filter(run=run).order_by("line").values_list("line", "reason", "values").iterator(2000)
+    ):
+        yield [str(line), reason, *cells, *[""] * (width - len(cells))]
+
+
+def rejects_write_csv(*, run: ImportRun, out: TextIO) -> int:
+    """Write the run's rejects to `out`; returns how many rows were written."""
+    writer = csv.writer(out)
+    count = -1
+    for row in import_run_rejects(run=run):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def default_rejects_path(path: str | Path) -> Path:
+    """`list.csv` -> `list.rejects.csv`, beside the input."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+# --- The whole command-line flow -------------------------------------------------------------
+class _DryRunRollback(Exception):
+    pass
+
+
+@dataclass
+class ImportOutcome:
+    run: ImportRun
+    resumed: bool
+    rejects_path: Path | None
+    dry_run: bool
+
+
+def import_file(
+    *,
+    kind: str,
+    path: str | Path,
+    tag_name: str = "",
+    default_state: str = "MA",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    rejects_path: str | Path | None = None,
+    operator: str = "",
+    dry_run: bool = False,
+    resume: bool = False,
+    progress: ProgressCallback | None = None,
+    after_batch: BatchHook | None = None,
+) -> ImportOutcome:
+    """Import a file from disk: register (or resume) a run, execute it, write its rejects CSV.
+
+    dry_run imports inside one transaction that is rolled back: the counts and the rejects
+    file are real, the database is left as it was (no ImportRun either).
+    """
+    rejects = Path(rejects_path) if rejects_path else default_rejects_path(path)
+    if dry_run:
+        outcome = None
+        try:
+            with transaction.atomic():
+                run = import_run_create(kind=kind, path=path, tag_name=tag_name, default_state=default_state,
+                                        batch_size=batch_size, operator=operator)
+                import_run_execute(run=run, path=path, progress=progress, after_batch=after_batch)
+                _write_rejects(run, rejects)
+                outcome = ImportOutcome(run=run, resumed=False, rejects_path=rejects, dry_run=True)
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        return outcome
+
+    run = None
+    if resume:
+        run = import_run_find_resumable(kind=kind, sha256=inspect_source(path).sha256)
+    resumed = run is not None
+    if run is None:
+        run = import_run_create(kind=kind, path=path, tag_name=tag_name, default_state=default_state,
+                                batch_size=batch_size, operator=operator)
+    elif batch_size != run.batch_size:
+        run.batch_size = batch_size  # batch boundaries do not change the outcome
+        run.save(update_fields=["batch_size"])
+    import_run_execute(run=run, path=path, progress=progress, after_batch=after_batch)
+    _write_rejects(run, rejects)
+    ImportRun.objects.filter(pk=run.pk).update(rejects_path=str(rejects))
+    run.rejects_path = str(rejects)
+    return ImportOutcome(run=run, resumed=resumed, rejects_path=rejects, dry_run=False)
+
+
+def _write_rejects(run: ImportRun, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
+        rejects_write_csv(run=run, out=out)
+    os.replace(tmp, path)
