@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from .phone import format_phone
 
@@ -81,6 +82,8 @@ class Contact(models.Model):
             models.Index(fields=["last_name", "first_name"], name="contact_name_search_idx"),
             models.Index(fields=["updated_at"], name="contact_updated_sync_idx"),
             models.Index(fields=["email"], name="contact_email_idx"),
+            # Bulk imports match people by email whatever its case (properties.importers.merge).
+            models.Index(Lower("email"), name="contact_email_ci_idx"),
         ]
         constraints = [
             models.CheckConstraint(

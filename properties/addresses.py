@@ -16,13 +16,16 @@ from scourgify.cleaning import post_clean_addr_str
 from scourgify.exceptions import AddressNormalizationError
 
 _NON_WORD = re.compile(r"[^A-Z0-9]+")
+_NON_DIGITS = re.compile(r"\D")
 # scourgify insists on a postal code; this stands in when a row has none and is dropped again.
 _MISSING_ZIP = "00000"
 
 
 def zip5(value: str | None) -> str:
     """The five-digit ZIP of `value` ("2114" -> "02114", "02114-1234" -> "02114"), or ""."""
-    digits = re.sub(r"\D", "", value or "")[:9]
+    if value and len(value) == 5 and value.isdigit():
+        return value
+    digits = _NON_DIGITS.sub("", value or "")[:9]
     if not digits:
         return ""
     if len(digits) in (3, 4, 7, 8):  # spreadsheets drop New England's leading zero
@@ -42,7 +45,7 @@ def _fallback_key(address: str, city: str, state: str, zip_code: str) -> str:
 # reads the words before them.
 _FAST_STREET_TYPES = frozenset(
     "ST STREET AVE AVENUE AV RD ROAD LN LANE DR DRIVE WAY CT COURT TER TERRACE CIR CIRCLE "
-    "PL PLACE PKWY PARKWAY BLVD BOULEVARD".split()
+    "PL PLACE PKWY PARKWAY BLVD BOULEVARD SQ".split()  # "Square" spelled out is not: "Central Square"
 )
 # Street-type words that are also everyday street names ("Lake Pkwy", "Center St") and that the
 # tagger reads as the name when they are the whole name; other street-type words in a name
@@ -50,7 +53,7 @@ _FAST_STREET_TYPES = frozenset(
 _FAST_NAME_TYPE_WORDS = frozenset(
     "PARK LAKE SPRING SPRINGS CENTER MILL HILL HILLS RIDGE MEADOW MEADOWS BROOK ORCHARD GARDEN "
     "GROVE BRIDGE MOUNT FOREST RIVER UNION SUMMIT VALLEY VIEW GLEN HARBOR HAVEN ISLAND KEY MANOR "
-    "PINE PINES PLAIN PLAINS POINT PORT SHORE STATION VILLAGE WELL WELLS WALL CREST DALE FIELD "
+    "COURT PINE PINES PLAIN PLAINS POINT PORT SHORE STATION VILLAGE WELL WELLS WALL CREST DALE FIELD "
     "FIELDS FALL FALLS FORGE FORT GREEN HOLLOW LANDING LIGHT LOCK LODGE MISSION NECK PASS RANCH "
     "REST STREAM VISTA COMMON CORNER CORNERS COVE CREEK ESTATE FERRY FORD HEIGHTS INLET KNOLL "
     "MOUNTAIN BEND BLUFF BRANCH CAMP CANYON CAPE CLIFF CLUB COURSE CURVE DIVIDE FLAT FLATS "
@@ -65,10 +68,12 @@ _HOUSE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 _NAME_WORD = re.compile(r"[A-Z]{2,}")
 _UNIT_ID = re.compile(r"[A-Z0-9]{1,6}(?:-[A-Z0-9]{1,4})?")
 _PLAIN_CITY = re.compile(r"[A-Za-z ]+")
+_ORDINAL = re.compile(r"[1-9][0-9]{0,3}(?:ST|ND|RD|TH)")
+_ORDINAL_SUFFIX = {"1": "ST", "2": "ND", "3": "RD"}
 
 
 def _fast_street(address: str) -> str | None:
-    """`12 MAIN ST UNIT # 4` for the common shapes, exactly as scourgify writes them; None otherwise."""
+    """`12 N MAIN ST UNIT # 4` for the common shapes, exactly as scourgify writes them; None otherwise."""
     words = _PERIOD.sub("", address.upper().replace(",", " ")).split()
     unit: list[str] = []
     if len(words) >= 2 and words[-1].startswith("#") and len(words[-1]) > 1:  # "#5", "Unit #31A"
@@ -88,18 +93,28 @@ def _fast_street(address: str) -> str | None:
     if not 3 <= len(words) <= 5 or not _HOUSE_NUMBER.fullmatch(words[0]) or words[-1] not in _FAST_STREET_TYPES:
         return None
     name = words[1:-1]
-    for word in name:
-        if (
-            not _NAME_WORD.fullmatch(word)
-            or word in _DIRECTIONALS
-            or word in _UNIT_TYPES
-            or word in _ROUTE_WORDS
-            # "Lake Pkwy" is read as name + type, "River Ridge Court" is not: a street-type word
-            # is only taken as the whole name.
-            or (word in STREET_TYPE_ABBREVIATIONS and (len(name) > 1 or word not in _FAST_NAME_TYPE_WORDS))
-        ):
+    # "N Main St", "North Main St" -> "N MAIN ST"; "North St" keeps its name.
+    directional = []
+    if len(name) > 1 and name[0] in _DIRECTIONALS:
+        directional = [DIRECTIONAL_REPLACEMENTS.get(name[0], name[0])]
+        name = name[1:]
+    if len(name) == 1 and _ORDINAL.fullmatch(name[0]):  # "1st St", "N 2nd Ave"
+        number, suffix = name[0][:-2], name[0][-2:]
+        if _ORDINAL_SUFFIX.get(number[-1:] if number[-2:-1] != "1" else "", "TH") != suffix:
             return None
-    return " ".join([*words[:-1], STREET_TYPE_ABBREVIATIONS[words[-1]], *unit])
+    else:
+        for word in name:
+            if (
+                not _NAME_WORD.fullmatch(word)
+                or word in _DIRECTIONALS
+                or word in _UNIT_TYPES
+                or word in _ROUTE_WORDS
+                # "Lake Pkwy" is read as name + type, "River Ridge Court" is not: a street-type word
+                # is only taken as the whole name.
+                or (word in STREET_TYPE_ABBREVIATIONS and (len(name) > 1 or word not in _FAST_NAME_TYPE_WORDS))
+            ):
+                return None
+    return " ".join([words[0], *directional, *name, STREET_TYPE_ABBREVIATIONS[words[-1]], *unit])
 
 
 def _clean_city(city: str) -> str:

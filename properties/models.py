@@ -18,7 +18,10 @@ class Property(models.Model):
         help_text="Normalized address (USPS abbreviations, upper case); `~` marks one that could not be parsed.",
     )
     subdivision = models.CharField(max_length=120, blank=True)
-    apn = models.CharField(max_length=64, blank=True, db_index=True, help_text="Assessor's parcel number.")
+    apn = models.CharField(
+        max_length=64, blank=True,
+        help_text="Assessor's parcel number. Lookups use the unique (state, apn) index below.",
+    )
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     property_type = models.CharField(max_length=32, blank=True, help_text="SFR, Condo, MFR, ...")

@@ -36,7 +36,7 @@ _EXTRA_PHONE = re.compile(
 )
 _TAG_SPLIT = re.compile(r"[;,|]")
 
-_e164 = lru_cache(maxsize=32768)(fast_e164)
+_e164 = lru_cache(maxsize=8192)(fast_e164)
 
 
 class ContactRows:
@@ -115,4 +115,4 @@ class ContactRows:
             first_name=first, last_name=last, email=email, phones=phones,
             name_key=values.name_key(first, last), mailing=mailing, notes=notes, tags=tuple(tags),
         )
-        return ParsedRow(line=line, property=None, owners=[owner])
+        return ParsedRow(line=line, cells=row, property=None, owners=[owner])

@@ -16,11 +16,12 @@ Merge rules:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import connection
+from django.db.models import Field, ForeignKey, Lookup
 from django.db.models.functions import Lower
 
 from contacts.models import Contact, ContactPhone, Tag
@@ -46,6 +47,55 @@ _CONTACT_UPDATE = {**dict.fromkeys(("phone", *_CONTACT_FILL, *_MAILING), Update.
 
 # Lookups by key lists are split so no statement exceeds SQLite's parameter limit.
 _LOOKUP_CHUNK = 900
+
+
+class _Keys:
+    """A batch's keys for `__import_any`; not a list, so Django does not walk it item by item."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items):
+        self.items = items
+
+
+# Text keys are joined with the ASCII unit separator: str.split() treats it as whitespace, so no
+# cleaned cell, address key, E.164 number or email address contains it.
+_SEPARATOR = "\x1f"
+
+
+class _AnyOf(Lookup):
+    """`column = ANY(string_to_array(%s, ...))`: thousands of keys in one parameter (PostgreSQL).
+
+    A plain `IN (%s, %s, ...)` with a batch's worth of keys spends more time building and
+    parsing the statement than PostgreSQL spends answering it; so does adapting a list of
+    5,000 Python strings to an array parameter.
+    """
+
+    lookup_name = "import_any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        keys = self.rhs.items
+        if keys and isinstance(keys[0], int):
+            return f"{lhs} = ANY(string_to_array(%s, ',')::bigint[])", [*params, ",".join(map(str, keys))]
+        return f"{lhs} = ANY(string_to_array(%s, %s))", [*params, _SEPARATOR.join(keys), _SEPARATOR]
+
+
+Field.register_lookup(_AnyOf)
+ForeignKey.register_lookup(_AnyOf)
+
+
+def _matching(queryset, field: str, keys):
+    """Rows of `queryset` whose `field` is one of `keys`: one query on PostgreSQL, chunks elsewhere."""
+    keys = list(keys)
+    if not keys:
+        return
+    if connection.vendor == "postgresql":
+        yield queryset.filter(**{f"{field}__import_any": _Keys(keys)})
+        return
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        yield queryset.filter(**{f"{field}__in": keys[start:start + _LOOKUP_CHUNK]})
 
 
 @dataclass
@@ -87,7 +137,7 @@ class _PropertyState:
 
 
 class _ContactState:
-    __slots__ = ("id", "values", "new", "dirty", "tag_ids")
+    __slots__ = ("id", "values", "new", "dirty", "tag_ids", "name_key")
 
     def __init__(self, values: dict[str, Any], *, id: int | None = None, new: bool = False):
         self.id = id
@@ -95,16 +145,7 @@ class _ContactState:
         self.new = new
         self.dirty = False
         self.tag_ids: set[int] = set()
-
-    @property
-    def name_key(self) -> str:
-        return name_key(self.values["first_name"], self.values["last_name"])
-
-
-def _chunks(items: Iterable, size: int = _LOOKUP_CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+        self.name_key = name_key(values["first_name"], values["last_name"])
 
 
 class BatchPlan:
@@ -157,25 +198,29 @@ class BatchPlan:
 
     def _load_properties(self, records: list[PropertyRecord]) -> None:
         states: dict[int, _PropertyState] = {}
+        names = _PROPERTY_READ[1:]
 
-        def remember(row: dict) -> None:
-            id_ = row.pop("id")
-            if id_ not in states:
-                states[id_] = _PropertyState(row, id=id_)
+        def remember(rows) -> None:
+            for id_, *values in rows:
+                if id_ not in states:
+                    state = states[id_] = _PropertyState(dict(zip(names, values, strict=True)), id=id_)
+                    self.by_key[state.values["address_key"]] = state
+                    if state.values["apn"]:
+                        self.by_apn[(state.values["state"], state.values["apn"])] = state
 
-        for keys in _chunks({r.key for r in records}):
-            for row in Property.objects.filter(address_key__in=keys).values(*_PROPERTY_READ):
-                remember(row)
-        wanted_apns = {(r.state, r.apn) for r in records if r.apn}
-        for apns in _chunks({apn for _, apn in wanted_apns}):
-            for row in Property.objects.filter(apn__in=apns).values(*_PROPERTY_READ):
-                if (row["state"], row["apn"]) in wanted_apns:
-                    remember(row)
+        columns = Property.objects.values_list(*_PROPERTY_READ)
+        for query in _matching(columns, "address_key", {r.key for r in records}):
+            remember(query)
+        # APNs not already seen on the properties found by address (a second run finds none).
+        by_state: dict[str, set[str]] = {}
+        for r in records:
+            if r.apn and (r.state, r.apn) not in self.by_apn:
+                by_state.setdefault(r.state, set()).add(r.apn)
+        for state, apns in by_state.items():
+            # Written so the partial unique index on (state, apn) serves it.
+            for query in _matching(columns.filter(state=state).exclude(apn=""), "apn", apns):
+                remember(query)
         self.properties.extend(states.values())
-        for state in states.values():
-            self.by_key[state.values["address_key"]] = state
-            if state.values["apn"]:
-                self.by_apn[(state.values["state"], state.values["apn"])] = state
 
     def _load_contacts(self, owners: list[OwnerRecord]) -> None:
         phones = {p for o in owners for p, _ in o.phones}
@@ -183,31 +228,29 @@ class BatchPlan:
         property_ids = [s.id for s in self.by_key.values()]
         main: dict[str, int] = {}
         listed: dict[str, int] = {}
-        for chunk in _chunks(phones):
-            main.update(Contact.objects.filter(phone__in=chunk).values_list("phone", "id"))
-            listed.update(ContactPhone.objects.filter(phone__in=chunk).values_list("phone", "contact_id"))
+        for query in _matching(Contact.objects.values_list("phone", "id"), "phone", phones):
+            main.update(query)
+        for query in _matching(ContactPhone.objects.values_list("phone", "contact_id"), "phone", phones):
+            listed.update(query)
         by_email: list[tuple[str, int]] = []
-        for chunk in _chunks(emails):
-            by_email += Contact.objects.annotate(folded=Lower("email")).filter(folded__in=chunk).values_list(
-                "folded", "id"
-            )
+        folded = Contact.objects.annotate(folded=Lower("email")).values_list("folded", "id")
+        for query in _matching(folded, "folded", emails):
+            by_email += query
         links: list[tuple[int, int]] = []
-        for chunk in _chunks(property_ids):
-            links += PropertyContact.objects.filter(property_id__in=chunk).values_list("property_id", "contact_id")
+        for query in _matching(PropertyContact.objects.values_list("property_id", "contact_id"), "property_id",
+                               property_ids):
+            links += query
 
         wanted = set(main.values()) | set(listed.values()) | {c for _, c in by_email} | {c for _, c in links}
         states: dict[int, _ContactState] = {}
-        for chunk in _chunks(sorted(wanted)):
-            for row in Contact.objects.filter(id__in=chunk).values(*_CONTACT_READ):
-                id_ = row.pop("id")
-                states[id_] = _ContactState(row, id=id_)
+        names = _CONTACT_READ[1:]
+        for query in _matching(Contact.objects.values_list(*_CONTACT_READ), "id", sorted(wanted)):
+            for id_, *values in query:
+                states[id_] = _ContactState(dict(zip(names, values, strict=True)), id=id_)
         if self.tag_ids:
-            tag_ids = list(self.tag_ids.values())
-            through = Contact.tags.through
-            for chunk in _chunks(sorted(states)):
-                for contact_id, tag_id in through.objects.filter(
-                    contact_id__in=chunk, tag_id__in=tag_ids
-                ).values_list("contact_id", "tag_id"):
+            tagged = Contact.tags.through.objects.filter(tag_id__in=list(self.tag_ids.values()))
+            for query in _matching(tagged.values_list("contact_id", "tag_id"), "contact_id", sorted(states)):
+                for contact_id, tag_id in query:
                     states[contact_id].tag_ids.add(tag_id)
 
         self.contacts.extend(states.values())
@@ -233,7 +276,12 @@ class BatchPlan:
                 self.at_property.setdefault((prop, contact.name_key), contact)
 
     # --- Applying rows in file order ------------------------------------------------------------
-    def apply(self, row: ParsedRow, counts: Counts) -> None:
+    def apply(self, row: ParsedRow, counts: Counts) -> str | None:
+        """Apply one row; returns why it is refused (for the rejects file), or None."""
+        if row.property is not None:
+            conflict = self._apn_conflict(row.property)
+            if conflict:
+                return conflict
         counts.phones_unusable += row.unusable_phones
         prop = self._apply_property(row.property, counts) if row.property is not None else None
         primary = None
@@ -241,6 +289,19 @@ class BatchPlan:
             contact = self._apply_owner(owner, prop, primary, counts)
             if primary is None:
                 primary = contact
+        return None
+
+    def _apn_conflict(self, record: PropertyRecord) -> str | None:
+        """A row whose APN is unknown but whose address is a property with another APN is a different
+        parcel at the same address (a unit missing from the address?) or a typo: taking it would make
+        the two rows overwrite each other on every import, so it is refused with both numbers."""
+        if not record.apn or (record.state, record.apn) in self.by_apn:
+            return None
+        state = self.by_key.get(record.key)
+        if state is None or not state.values["apn"] or state.values["apn"] == record.apn:
+            return None
+        return (f"APN {record.apn} differs from APN {state.values['apn']} of the property already at this "
+                "address (a different parcel: is the unit missing from the address?)")
 
     def _apply_property(self, record: PropertyRecord, counts: Counts) -> _PropertyState:
         state = self.by_apn.get((record.state, record.apn)) if record.apn else None
@@ -339,7 +400,9 @@ class BatchPlan:
             if new and not values[field]:
                 values[field] = new
                 changed = True
-                if field == "email":
+                if field in ("first_name", "last_name"):
+                    contact.name_key = name_key(values["first_name"], values["last_name"])
+                elif field == "email":
                     folded = new.lower()
                     if contact not in self.by_email.get(folded, ()):
                         self.by_email.setdefault(folded, []).append(contact)
@@ -397,7 +460,13 @@ class BatchPlan:
 
 
 def batch_lock() -> None:
-    """Serialize import batches across processes (PostgreSQL); SQLite serializes writers itself."""
+    """Serialize import batches across processes (PostgreSQL); SQLite serializes writers itself.
+
+    The batch's commit also skips waiting for the WAL flush: should PostgreSQL itself crash
+    right after, the batch and the run's last committed line are lost together (they are one
+    transaction) and --resume simply does that batch again.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('crm.properties.import'))")
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")

@@ -28,10 +28,11 @@ _US_GENERAL = _desc(_US.general_desc)
 # Every number type phonenumbers' _number_type_helper tries: a number matching the general
 # pattern and any of these is valid for the US, and the US is the first region phonenumbers
 # tries for +1, so is_valid_number agrees.
+# (Geographic numbers first: they are most of a list, and the order does not change the answer.)
 _US_TYPES = tuple(
     d for d in map(_desc, (
-        _US.premium_rate, _US.toll_free, _US.shared_cost, _US.voip, _US.personal_number,
-        _US.pager, _US.uan, _US.voicemail, _US.fixed_line, _US.mobile,
+        _US.fixed_line, _US.mobile, _US.premium_rate, _US.toll_free, _US.shared_cost, _US.voip,
+        _US.personal_number, _US.pager, _US.uan, _US.voicemail,
     )) if d is not None
 )
 

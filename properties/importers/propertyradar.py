@@ -58,19 +58,21 @@ _LAT_RANGE = (Decimal(-90), Decimal(90))
 _LONG_RANGE = (Decimal(-180), Decimal(180))
 
 # Distinct values are normalized once; bounded so memory stays flat however long the file is.
-_address_key = lru_cache(maxsize=16384)(address_key)
-_e164 = lru_cache(maxsize=32768)(fast_e164)
+_address_key = lru_cache(maxsize=4096)(address_key)
+_e164 = lru_cache(maxsize=8192)(fast_e164)
 
 
 class _OwnerColumns:
-    __slots__ = ("prefix", "role", "name", "phones", "emails")
+    __slots__ = ("prefix", "role", "name", "name_header", "phones", "emails", "cells")
 
     def __init__(self, prefix: str):
         self.prefix = prefix
         self.role = _ROLES[prefix]
         self.name: int | None = None
+        self.name_header = ""
         self.phones: list[tuple[int, str, int | None]] = []  # (column, label, status column)
         self.emails: list[int] = []
+        self.cells: list[int] = []  # every column of this owner, to skip an empty owner quickly
 
 
 class PropertyRadarRows:
@@ -107,53 +109,71 @@ class PropertyRadarRows:
                 "No “Address” column: this does not look like a PropertyRadar export. "
                 f"Columns found: {', '.join(header) or '(none)'}."
             )
-        self.owners = [o for o in owners.values() if o.name is not None or o.phones or o.emails]
-        self.width = len(header)
+        self.width = width = len(header)
+        # Column index of each field; a field the file lacks points at the empty cell parse() appends.
+        self.at = {field: self.col.get(field, width) for field in set(_COLUMNS.values())}
+        for owner in owners.values():
+            owner.name_header = header[owner.name] if owner.name is not None else ""
+            owner.name = width if owner.name is None else owner.name
+            owner.phones = [(i, label, width if status is None else status) for i, label, status in owner.phones]
+            owner.cells = [owner.name, *(i for i, _, _ in owner.phones), *owner.emails]
+        self.owners = [o for o in owners.values() if len(o.cells) > 1 or o.name != width]
         # The parsers of property columns present in this file: (field, column index, header, parser).
         self.fact_parsers = [
-            (field, self.col[field], header[self.col[field]], parser)
+            (field, self.col[field], header[self.col[field]], parser, {} if field in _FEW_VALUES else None)
             for field, parser in _FACT_PARSERS.items() if field in self.col
         ]
 
-    def _cell(self, row: list[str], field: str) -> str:
-        index = self.col.get(field)
-        return row[index] if index is not None and index < len(row) else ""
-
     def parse(self, line: int, row: list[str]) -> ParsedRow:
-        if len(row) > self.width and any(cell.strip() for cell in row[self.width:]):
-            raise values.RowError(f"row has {len(row)} cells but the header has {self.width} columns")
-        header = self.header
-        address = values.text(self._cell(row, "address"), column="Address", max_length=255)
+        width = self.width
+        if len(row) > width:
+            if any(cell.strip() for cell in row[width:]):
+                raise values.RowError(f"row has {len(row)} cells but the header has {width} columns")
+            cells = row[:width] + [""]
+        else:
+            # Short rows are padded; a column the file lacks points at the extra empty cell.
+            cells = row + [""] * (width + 1 - len(row))
+        at = self.at
+        address = " ".join(cells[at["address"]].split())
         if not address:
             raise values.RowError("no property address (the crew needs the house's address)")
-        city = values.text(self._cell(row, "city"), column="City", max_length=100)
-        zip_code = values.zip_code(self._cell(row, "zip_code"), column="ZIP")
-        state = values.state_code(self._cell(row, "state"), column="State") or self.default_state
-        apn = values.text(self._cell(row, "apn"), column="APN", max_length=64)
+        if len(address) > 255:
+            raise values.RowError("Address is longer than 255 characters")
+        city = values.text(cells[at["city"]], column="City", max_length=100)
+        zip_code = values.zip_code(cells[at["zip_code"]], column="ZIP")
+        state = values.state_code(cells[at["state"]], column="State") or self.default_state
+        apn = values.text(cells[at["apn"]], column="APN", max_length=64)
         facts = {}
-        width = len(row)
-        for field, index, column, parser in self.fact_parsers:
-            if index < width and row[index]:
-                value = parser(row[index], column)
+        for field, index, column, parser, memo in self.fact_parsers:
+            raw = cells[index]
+            if raw:
+                value = memo.get(raw, _UNSEEN) if memo is not None else _UNSEEN
+                if value is _UNSEEN:
+                    value = parser(raw, column)
+                    if memo is not None and len(memo) < _MEMO_SIZE:
+                        memo[raw] = value
                 if value is not None and value != "":
                     facts[field] = value
         key = _address_key(address, city, state, zip_code)
         if len(key) > 300:
             raise values.RowError("Address is too long to match on")
-        record = PropertyRecord(
+        parsed = ParsedRow(line=line, cells=row, property=PropertyRecord(
             key=key, state=state, apn=apn, address=address, city=city, zip_code=zip_code, facts=facts
-        )
-        parsed = ParsedRow(line=line, property=record)
-        mailing = self._mailing(row)
-        for columns in self.owners:
-            self._owner(row, columns, mailing, parsed, header)
+        ))
+        mailing = None
+        for owner in self.owners:
+            if any(cells[i] for i in owner.cells):
+                if mailing is None:
+                    mailing = self._mailing(cells) or ()
+                self._owner(cells, owner, mailing or None, parsed)
         return parsed
 
-    def _mailing(self, row: list[str]) -> tuple[str, str, str, str] | None:
-        street = values.text(self._cell(row, "mail_address"), column="Mail Address", max_length=255)
+    def _mailing(self, cells: list[str]) -> tuple[str, str, str, str] | None:
+        at = self.at
+        street = values.text(cells[at["mail_address"]], column="Mail Address", max_length=255)
         if not street:
             return None
-        raw_state = self._cell(row, "mail_state")
+        raw_state = cells[at["mail_state"]]
         try:
             state = values.state_code(raw_state, column="Mail State")
         except values.RowError:
@@ -162,32 +182,29 @@ class PropertyRadarRows:
                 raise
         return (
             street,
-            values.text(self._cell(row, "mail_city"), column="Mail City", max_length=100),
+            values.text(cells[at["mail_city"]], column="Mail City", max_length=100),
             state,
-            values.zip_code(self._cell(row, "mail_zip"), column="Mail ZIP", strict=False),
+            values.zip_code(cells[at["mail_zip"]], column="Mail ZIP", strict=False),
         )
 
-    def _owner(self, row, columns: _OwnerColumns, mailing, parsed: ParsedRow, header) -> None:
-        width = len(row)
-        first = last = ""
-        if columns.name is not None and columns.name < width:
-            first, last = values.person_name(row[columns.name], column=header[columns.name])
+    def _owner(self, cells: list[str], columns: _OwnerColumns, mailing, parsed: ParsedRow) -> None:
+        first, last = values.person_name(cells[columns.name], column=columns.name_header)
         phones: list[tuple[str, str]] = []
         for index, label, status_index in columns.phones:
-            raw = row[index] if index < width else ""
-            if not raw.strip():
+            raw = cells[index]
+            if not raw or raw.isspace():
                 continue
             e164 = _e164(raw)
             if e164 is None:
                 parsed.unusable_phones += 1
                 continue
-            status = row[status_index].strip() if status_index is not None and status_index < width else ""
+            status = cells[status_index].strip()
             if all(e164 != known for known, _ in phones):
                 phones.append((e164, f"{label}, {status.lower()}"[:32] if status else label))
         email = ""
         for index in columns.emails:
-            if index < width and row[index].strip():
-                email = values.email(row[index], column=header[index])
+            if cells[index].strip():
+                email = values.email(cells[index], column=self.header[index])
                 break
         if not (first or last or phones or email):
             return
@@ -195,6 +212,16 @@ class PropertyRadarRows:
             first_name=first, last_name=last, email=email, phones=phones,
             name_key=values.name_key(first, last), role=columns.role, mailing=mailing,
         ))
+
+
+# Columns with few distinct values: each distinct cell is parsed once per file (errors are not
+# remembered, so a bad cell is reported on every row that has it).
+_FEW_VALUES = frozenset({
+    "property_type", "subdivision", "year_built", "bedrooms", "bathrooms", "equity_percent", "owner_occupied",
+    "listed_for_sale", "listing_status", "foreclosure", "high_equity", "purchase_date", "square_feet",
+})
+_MEMO_SIZE = 20000
+_UNSEEN = object()
 
 
 def _year_built(raw: str, column: str):

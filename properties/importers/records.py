@@ -32,6 +32,7 @@ class OwnerRecord:
 @dataclass(slots=True)
 class ParsedRow:
     line: int
+    cells: list[str]  # as read, for the rejects file should the batch plan refuse the row
     property: PropertyRecord | None
     owners: list[OwnerRecord] = field(default_factory=list)
     unusable_phones: int = 0

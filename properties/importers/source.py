@@ -32,44 +32,44 @@ class SourceInfo:
     records: int  # data rows: header and blank lines not counted
 
 
-def _blank(line: bytes, delimiter: bytes) -> bool:
-    return not line.strip().strip(delimiter).strip()
-
-
 def inspect_source(path: str | Path) -> SourceInfo:
     """Hash, encoding and data-row count of the file, in one streaming pass."""
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
     size = 0
-    first_line = b""
+    first = b""
     records = 0
     in_quotes = False
     record_blank = True
+    tail = b""
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed below
     except OSError as exc:
         raise ImportFileError(f"Cannot open {path}: {exc.strerror}") from exc
     with handle:
-        for line in handle:
-            size += len(line)
-            digest.update(line)
+        while chunk := handle.read(_CHUNK):
+            size += len(chunk)
+            digest.update(chunk)
             if utf8_ok:
                 try:
-                    utf8.decode(line)
+                    utf8.decode(chunk)
                 except UnicodeDecodeError:
                     utf8_ok = False
-            if not first_line:
-                first_line = line
-            # A quote toggles "inside a quoted field"; a doubled quote toggles twice.
-            if line.count(b'"') % 2:
-                in_quotes = not in_quotes
-            if record_blank and not _blank(line, b",;\t"):
-                record_blank = False
-            if not in_quotes:
-                records += not record_blank
-                record_blank = True
-        if not in_quotes and not record_blank:
+            if not first:
+                first = chunk[:4096]
+            lines = (tail + chunk).split(b"\n")
+            tail = lines.pop()
+            for line in lines:
+                # A quote toggles "inside a quoted field" (a doubled quote toggles twice).
+                if b'"' in line and line.count(b'"') % 2:
+                    in_quotes = not in_quotes
+                if record_blank and line.strip(b" \t\r,;"):
+                    record_blank = False
+                if not in_quotes:
+                    records += not record_blank
+                    record_blank = True
+        if tail.strip(b" \t\r,;") or (in_quotes and not record_blank):
             records += 1
     if size == 0:
         raise ImportFileError(f"{Path(path).name} is empty.")
@@ -79,10 +79,10 @@ def inspect_source(path: str | Path) -> SourceInfo:
         except UnicodeDecodeError:
             utf8_ok = False
     if utf8_ok:
-        encoding = "utf-8-sig" if first_line.startswith(codecs.BOM_UTF8) else "utf-8"
+        encoding = "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
     else:
         encoding = "cp1252" if _decodes(path, "cp1252") else "latin-1"
-    header = first_line.decode(encoding if encoding != "utf-8-sig" else "utf-8-sig", errors="replace")
+    header = first.split(b"\n", 1)[0].decode(encoding, errors="replace")
     delimiter = max(_DELIMITERS, key=header.count)
     return SourceInfo(
         sha256=digest.hexdigest(), size=size, encoding=encoding, delimiter=delimiter, records=max(records - 1, 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -20,9 +21,13 @@ class RowError(ValueError):
 
 # Bounds of the database columns the values go to, so a wild number is a reject, not a crash.
 SMALL_INT_MAX = 32767
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 13)}
 INT_MAX = 2147483647
 
 _MONEY_JUNK = str.maketrans("", "", "$, ")
+_NON_DIGITS = re.compile(r"\D")
+_ZIP_SHAPE = re.compile(r"\d{3,5}(?:-?\d{4})?")
+_PLAIN_DECIMAL = re.compile(r"-?\d{1,12}(?:\.(\d{1,12}))?")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})")
 _FLAGS = {
@@ -105,8 +110,12 @@ def decimal(raw: str, *, column: str, places: int, max_digits: int,
     value = raw.strip().replace(",", "")
     if not value:
         return None
+    plain = _PLAIN_DECIMAL.fullmatch(value)
     try:
-        number = Decimal(value).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        if plain and len(plain[1] or "") == places:
+            number = Decimal(value)  # already at the column's precision
+        else:
+            number = Decimal(value).quantize(_QUANTUM[places], ROUND_HALF_UP)
     except InvalidOperation:
         raise RowError(f"{column} “{raw.strip()}” is not a number") from None
     limit = Decimal(10) ** (max_digits - places)
@@ -125,18 +134,24 @@ def calendar_date(raw: str, *, column: str) -> date | None:
     if not value:
         return None
     try:
-        match = _ISO_DATE.fullmatch(value)
-        if match:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        match = _US_DATE.fullmatch(value)
-        if match:
-            year = int(match[3])
-            if len(match[3]) == 2:  # 2-digit years: not in the future
-                year += 2000 if 2000 + year <= date.today().year else 1900
-            return date(year, int(match[1]), int(match[2]))
+        return _date(value)
     except ValueError:
-        pass
-    raise RowError(f"{column} “{value}” is not a date (YYYY-MM-DD or MM/DD/YYYY)")
+        raise RowError(f"{column} “{value}” is not a date (YYYY-MM-DD or MM/DD/YYYY)") from None
+
+
+@lru_cache(maxsize=8192)
+def _date(value: str) -> date:
+    """Raises ValueError; cached because the same dates recur across a list."""
+    match = _ISO_DATE.fullmatch(value)
+    if match:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    match = _US_DATE.fullmatch(value)
+    if match:
+        year = int(match[3])
+        if len(match[3]) == 2:  # 2-digit years: not in the future
+            year += 2000 if 2000 + year <= date.today().year else 1900
+        return date(year, int(match[1]), int(match[2]))
+    raise ValueError(value)
 
 
 def flag(raw: str, *, column: str) -> bool | None:
@@ -158,8 +173,10 @@ def zip_code(raw: str, *, column: str, strict: bool = True) -> str:
     value = raw.strip()
     if not value:
         return ""
-    digits = re.sub(r"\D", "", value)
-    if digits and re.fullmatch(r"\d{3,5}(?:-?\d{4})?", value):
+    if len(value) == 5 and value.isdigit():
+        return value
+    digits = _NON_DIGITS.sub("", value)
+    if digits and _ZIP_SHAPE.fullmatch(value):
         if len(digits) <= 5:
             return digits.zfill(5)
         digits = digits.zfill(9)
@@ -171,9 +188,10 @@ def zip_code(raw: str, *, column: str, strict: bool = True) -> str:
 
 def state_code(raw: str, *, column: str) -> str:
     """Two-letter state from `MA`, `ma`, `Mass` or `Massachusetts`; "" for an empty cell."""
-    value = " ".join(raw.split()).upper().replace(".", "")
-    if not value:
-        return ""
+    value = raw.strip().upper()
+    if value in _STATE_CODES or not value:
+        return value
+    value = " ".join(value.split()).replace(".", "")
     if value in _STATE_CODES:
         return value
     code = STATE_ABBREVIATIONS.get(value)

@@ -5,13 +5,25 @@ new rows in one pass per table, changed rows in one UPDATE per table.
 """
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import islice
+from operator import itemgetter
 
 from django.db import connection, models
 
 # One UPDATE per table and batch; SQLite caps the parameters of one statement.
 _PORTABLE_UPDATE_CHUNK = 400
+# COPY data is handed to the driver this many rows at a time (a few hundred KB).
+_COPY_CHUNK_ROWS = 2000
+
+
+def _chunked(rows: Iterable, size: int):
+    rows = iter(rows)
+    while chunk := list(islice(rows, size)):
+        yield chunk
 
 
 class Update:
@@ -25,12 +37,12 @@ def _insert_fields(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def _value(field: models.Field, row: dict, now: datetime):
-    if field.attname in row:
-        return row[field.attname]
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return now
-    return field.get_default()
+def _defaults(fields: Sequence[models.Field], now: datetime) -> list[tuple[str, object]]:
+    """(attname, value when the row has none): timestamps are `now`, others the model default."""
+    return [
+        (f.attname, now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default())
+        for f in fields
+    ]
 
 
 class PortableWriter:
@@ -44,8 +56,8 @@ class PortableWriter:
     def insert(self, model, rows: Sequence[dict]) -> list[int]:
         if not rows:
             return []
-        fields = _insert_fields(model)
-        objs = [model(**{f.attname: _value(f, row, self.now) for f in fields}) for row in rows]
+        defaults = _defaults(_insert_fields(model), self.now)
+        objs = [model(**{name: row.get(name, default) for name, default in defaults}) for row in rows]
         model.objects.bulk_create(objs, batch_size=_PORTABLE_UPDATE_CHUNK)
         return [obj.pk for obj in objs]
 
@@ -81,20 +93,42 @@ class PostgresWriter(PortableWriter):
         table = model._meta.db_table
         fields = _insert_fields(model)
         pk = model._meta.pk.column
-        quote = connection.ops.quote_name
-        now = self.now
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [table, pk, len(rows)],
             )
             ids = [r[0] for r in cursor.fetchall()]
-            sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in [pk] + [f.column for f in fields])}) FROM STDIN"
-            with cursor.cursor.copy(sql) as copy:
-                write = copy.write_row
-                for id_, row in zip(ids, rows, strict=True):
-                    write([id_] + [_value(f, row, now) for f in fields])
+            # The timestamp as COPY text once, not one datetime-to-text per row and column.
+            base = {name: self.now.isoformat() if value is self.now else value
+                    for name, value in _defaults(fields, self.now)}
+            values = itemgetter(*base)
+            self._copy(cursor, table, [pk, *(f.column for f in fields)], [model._meta.pk, *fields],
+                       ((id_, *values({**base, **row})) for id_, row in zip(ids, rows, strict=True)))
         return ids
+
+    @staticmethod
+    def _copy(cursor, table: str, columns: list[str], fields: list[models.Field], rows: Iterable[tuple]) -> None:
+        """COPY rows in CSV format, written by the csv module (C) in large chunks.
+
+        In COPY's CSV format an unquoted empty field is NULL: None is written so; text columns
+        that cannot be NULL are listed in FORCE_NOT_NULL so their empty strings stay strings.
+        """
+        quote = connection.ops.quote_name
+        not_null_text = [quote(f.column) for f in fields if not f.null and f.empty_strings_allowed
+                         and f.get_internal_type() in ("CharField", "TextField", "EmailField", "SlugField")]
+        options = "FORMAT csv"
+        if not_null_text:
+            options += f", FORCE_NOT_NULL ({', '.join(not_null_text)})"
+        sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN WITH ({options})"
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        with cursor.cursor.copy(sql) as copy:
+            for chunk in _chunked(rows, _COPY_CHUNK_ROWS):
+                writer.writerows(chunk)
+                copy.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
 
     def update(self, model, rows: Sequence[dict], columns: dict[str, str], groups: Iterable[tuple[str, ...]] = ()):
         """columns: name -> Update.SET/FILL; groups: columns filled together, guarded by the first one."""
@@ -133,9 +167,9 @@ class PostgresWriter(PortableWriter):
                 f"CREATE TEMP TABLE {quote(stage)} ON COMMIT DROP AS "  # noqa: S608
                 f"SELECT id, {', '.join(quote(n) for n in names)} FROM {quote(table)} WITH NO DATA"
             )
-            with cursor.cursor.copy(f"COPY {quote(stage)} (id, {', '.join(quote(n) for n in names)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row["id"]] + [row[n] for n in names])
+            by_name = {f.attname: f for f in model._meta.concrete_fields}
+            self._copy(cursor, stage, ["id", *names], [model._meta.pk, *(by_name[n] for n in names)],
+                       ((row["id"], *(row[n] for n in names)) for row in rows))
             cursor.execute(
                 f"UPDATE {quote(table)} t SET {', '.join(assignments)} FROM {quote(stage)} s WHERE t.id = s.id",  # noqa: S608
                 params,
