@@ -53,7 +53,8 @@ _NAMES = (
     "Commonwealth Massachusetts Plymouth Essex Lowell Ames Greenwood Sycamore Hawthorne Lafayette Revere"
 ).split()
 _TYPE_NAMES = "Park Lake Spring Center Mill Hill Ridge Meadow Brook Orchard Garden Grove Bridge Mount Forest River Union Summit Valley View Glen Harbor Point Shore Station Village Crest Field Green".split()
-_ODD_NAMES = "North South East West Avenue Highway Court Ct Ln Street Route Ext Box Unit".split()
+_ODD_NAMES = "North South East West N S NW Northwest Avenue Highway Court Ct Ln Street Route Ext Box Unit".split()
+_ORDINALS = "1st 2nd 3rd 4th 11th 12th 13th 21st 22nd 101st 1th 2st".split()
 _TYPES = (
     "St Street Ave Avenue Rd Road Ln Lane Dr Drive Way Ct Court Ter Terrace Cir Circle Pl Place Pkwy "
     "Parkway Sq Square Blvd Boulevard Hwy Path Row Park Xing Ext Trl"
@@ -81,8 +82,10 @@ def _generated_addresses(count: int, seed: int):
             name = rnd.choice(_TYPE_NAMES)
         elif shape < 0.8:
             name = f"{rnd.choice(_NAMES + _TYPE_NAMES)} {rnd.choice(_NAMES + _TYPE_NAMES + [fake.last_name()])}"
+        elif shape < 0.86:
+            name = f"{rnd.choice(_ODD_NAMES)} {rnd.choice(_NAMES + _TYPE_NAMES)}"
         elif shape < 0.9:
-            name = f"{rnd.choice(_ODD_NAMES)} {rnd.choice(_NAMES)}"
+            name = f"{rnd.choice(['', 'N ', 'South '])}{rnd.choice(_ORDINALS)}"
         else:
             name = f"Old {rnd.choice(_NAMES + _TYPE_NAMES)}"
         number = rnd.choice([str(rnd.randint(1, 9999)), str(rnd.randint(1, 99)), f"{rnd.randint(1, 99)}A", "0"])
