@@ -26,6 +26,7 @@ INT_MAX = 2147483647
 
 _MONEY_JUNK = str.maketrans("", "", "$, ")
 _NON_DIGITS = re.compile(r"\D")
+_UNSIGNED_AMOUNT = re.compile(r"\d*\.?\d+")
 _ZIP_SHAPE = re.compile(r"\d{3,5}(?:-?\d{4})?")
 _PLAIN_DECIMAL = re.compile(r"-?\d{1,12}(?:\.(\d{1,12}))?")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?")
@@ -78,12 +79,12 @@ def money(raw: str, *, column: str) -> int | None:
     value = value.translate(_MONEY_JUNK)
     if value.startswith("-"):
         negative, value = not negative, value[1:]
-    if not value:
+    if value.isdigit():
+        number = int(value)
+    elif _UNSIGNED_AMOUNT.fullmatch(value):
+        number = int(Decimal(value).quantize(Decimal(1), ROUND_HALF_UP))
+    else:
         raise RowError(f"{column} “{raw.strip()}” is not an amount of money")
-    try:
-        number = int(value) if value.isdigit() else int(Decimal(value).quantize(Decimal(1), ROUND_HALF_UP))
-    except (InvalidOperation, ValueError):
-        raise RowError(f"{column} “{raw.strip()}” is not an amount of money") from None
     number = -number if negative else number
     if not -INT_MAX <= number <= INT_MAX:
         raise RowError(f"{column} “{raw.strip()}” is out of range")

@@ -123,5 +123,6 @@ def test_fast_path_takes_the_shapes_of_a_propertyradar_export():
     assert _fast_street("473 Lake Pkwy Unit #31A") == "473 LAKE PKWY UNIT # 31A"
     assert _fast_street("1000 Center Ct") == "1000 CENTER CT"
     assert _fast_street("12 Main St, Apt. 3C") == "12 MAIN ST APT 3C"
-    assert _fast_street("12 N Main St") is None  # directionals go to scourgify
+    assert _fast_street("12 North Main St") == "12 N MAIN ST"
+    assert _fast_street("12 North St") is None  # a directional as the whole name goes to scourgify
     assert _fast_street("PO Box 12") is None

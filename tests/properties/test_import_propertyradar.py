@@ -389,3 +389,33 @@ def test_batches_cost_the_same_queries_however_many_rows_they_hold(tmp_path):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert Property.objects.count() == 28 and Contact.objects.count() == 56
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY writer is PostgreSQL's")
+def test_copy_writer_and_portable_writer_store_the_same_rows(fixture_copy, tmp_path):
+    """PostgreSQL's COPY path and the portable path (SQLite's) must give identical results,
+    creating as well as updating (second file: changed facts, a new owner, staff edits to keep)."""
+    from properties.importers import import_run_create, import_run_execute
+
+    first = fixture_copy("import/propertyradar_messy.csv")
+    second = write_csv(tmp_path / "second.csv", [
+        pr_row(Address="12 Main Street", City="Worcester", ZIP="01610", APN="23-415-0001", Est_Value="$350,000",
+               Primary_Name="Lisa Nguyen", Primary_Mobile_Phone1="(617) 201-0001", Primary_Email1="",
+               Secondary_Name="New Tenant", Secondary_Mobile_Phone1="(617) 201-0099"),
+        pr_row(Address="99 New Rd", Primary_Name="Zoe Zhang", Primary_Mobile_Phone1="(617) 201-0098"),
+    ])
+
+    def import_both(writer):
+        for path in (first, second):
+            run = import_run_create(kind="propertyradar", path=path, tag_name="List")
+            import_run_execute(run=run, writer=writer)
+        Contact.objects.filter(phone="+16172010001").update(notes="typed by staff", email="")
+        run = import_run_create(kind="propertyradar", path=first, tag_name="List")
+        import_run_execute(run=run, writer=writer)
+        return database_picture()
+
+    copy_picture = import_both(None)
+    Contact.objects.all().delete()
+    Property.objects.all().delete()
+    Tag.objects.all().delete()
+    assert import_both("portable") == copy_picture
