@@ -164,6 +164,7 @@ class BatchPlan:
         self.at_property: dict[tuple[_PropertyState, str], _ContactState] = {}
         self.links: set[tuple[_PropertyState, _ContactState]] = set()
         self.tag_ids: dict[str, int] = {}  # casefolded name -> id
+        self.run_tag_id: int | None = None
         self.new_phones: list[tuple[_ContactState, str, str]] = []
         self.new_links: list[tuple[_PropertyState, _ContactState, str]] = []
         self.new_tags: list[tuple[_ContactState, int]] = []
@@ -195,6 +196,8 @@ class BatchPlan:
             for name, id_ in Tag.objects.filter(name__in=[t.name for t in missing]).values_list("name", "id"):
                 found.setdefault(name.casefold(), id_)
         self.tag_ids = found
+        if self.run_tag:
+            self.run_tag_id = found[self.run_tag.casefold()]
 
     def _load_properties(self, records: list[PropertyRecord]) -> None:
         states: dict[int, _PropertyState] = {}
@@ -395,22 +398,21 @@ class BatchPlan:
     def _merge_owner(self, contact: _ContactState, owner: OwnerRecord) -> bool:
         values = contact.values
         changed = False
-        for field in _CONTACT_FILL:
-            new = getattr(owner, field)
-            if new and not values[field]:
-                values[field] = new
-                changed = True
-                if field in ("first_name", "last_name"):
-                    contact.name_key = name_key(values["first_name"], values["last_name"])
-                elif field == "email":
-                    folded = new.lower()
-                    if contact not in self.by_email.get(folded, ()):
-                        self.by_email.setdefault(folded, []).append(contact)
+        if (owner.first_name and not values["first_name"]) or (owner.last_name and not values["last_name"]):
+            values["first_name"] = values["first_name"] or owner.first_name
+            values["last_name"] = values["last_name"] or owner.last_name
+            contact.name_key = name_key(values["first_name"], values["last_name"])
+            changed = True
+        if owner.email and not values["email"]:
+            values["email"] = owner.email
+            self.by_email.setdefault(owner.email.lower(), []).append(contact)
+            changed = True
+        if owner.notes and not values["notes"]:
+            values["notes"] = owner.notes
+            changed = True
+        by_phone = self.by_phone
         for phone, label in owner.phones:
-            holder = self.by_phone.get(phone)
-            if holder is None:
-                self.by_phone[phone] = contact
-                holder = contact
+            holder = by_phone.setdefault(phone, contact)
             if holder is not contact:
                 continue  # someone else's number: it stays theirs
             if values["phone"] is None:
@@ -423,14 +425,15 @@ class BatchPlan:
         if owner.mailing and not values["mailing_address"]:
             values.update(zip(_MAILING, owner.mailing, strict=True))
             changed = True
-        tags = [self.tag_ids[t.casefold()] for t in owner.tags]
-        if self.run_tag:
-            tags.append(self.tag_ids[self.run_tag.casefold()])
-        for tag_id in tags:
-            if tag_id not in contact.tag_ids:
-                contact.tag_ids.add(tag_id)
-                self.new_tags.append((contact, tag_id))
-                changed = True
+        if owner.tags or self.run_tag_id:
+            tags = [self.tag_ids[t.casefold()] for t in owner.tags]
+            if self.run_tag_id:
+                tags.append(self.run_tag_id)
+            for tag_id in tags:
+                if tag_id not in contact.tag_ids:
+                    contact.tag_ids.add(tag_id)
+                    self.new_tags.append((contact, tag_id))
+                    changed = True
         return changed
 
     # --- Storing the outcome --------------------------------------------------------------------
