@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .importers import ImportFileError, import_run_execute
+from .importers import ImportAlreadyRunning, ImportFileError, import_run_execute
 from .models import ImportRun, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ def run_import(import_run_id: int) -> None:
         return
     try:
         import_run_execute(run=run)
+    except ImportAlreadyRunning:
+        logger.info("Import run %s is already being executed by another worker", run.pk)
     except ImportFileError:
         # A problem with the file itself: recorded on the run, retrying cannot help.
         logger.info("Import run %s failed: the file cannot be imported", run.pk)

@@ -6,6 +6,7 @@ runner.py drives runs, batches, resume and rejects.
 """
 from .runner import (
     DEFAULT_BATCH_SIZE,
+    ImportAlreadyRunning,
     ImportOutcome,
     default_rejects_path,
     import_file,
@@ -20,6 +21,7 @@ from .source import ImportFileError
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "ImportAlreadyRunning",
     "ImportFileError",
     "ImportOutcome",
     "default_rejects_path",

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
@@ -151,6 +151,42 @@ def import_run_execute(
     just inspected by the caller (saves reading it twice).
     """
     path = str(path or _path_of(run))
+    with _exclusive(run):
+        return _execute(run, path, progress=progress, after_batch=after_batch, writer=writer, source_info=source_info)
+
+
+class ImportAlreadyRunning(Exception):
+    """Another process is executing this very run (a redelivered task, a second --resume)."""
+
+
+# Session advisory lock keys for runs: 2**40 + run id, away from the batch lock's hashtext() key.
+_RUN_LOCK_BASE = 1 << 40
+
+
+@contextmanager
+def _exclusive(run: ImportRun):
+    """Hold a PostgreSQL session lock on the run while it executes, so a second process given the
+    same run stops instead of importing the same rows twice. A crashed process's connection
+    closes and releases it. (SQLite allows one writer at a time anyway.)"""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = _RUN_LOCK_BASE + run.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not cursor.fetchone()[0]:
+            raise ImportAlreadyRunning(f"Import run #{run.pk} is already running in another process.")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        except DatabaseError:  # the connection is gone, and the lock with it
+            pass
+
+
+def _execute(run, path, *, progress, after_batch, writer, source_info) -> ImportRun:
     try:
         info = source_info or inspect_source(path)
         if info.sha256 != run.file_sha256:

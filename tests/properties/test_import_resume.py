@@ -126,3 +126,57 @@ def test_interrupted_run_is_recorded_as_such(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         import_file(kind="propertyradar", path=path, batch_size=4, after_batch=interrupt)
     assert latest_run().status == ImportStatus.FAILED and latest_run().error == "Interrupted"
+
+
+def test_command_that_stops_says_where_and_how_to_continue(tmp_path, monkeypatch):
+    """A fault we cannot provoke from a file (the database failing mid-run) is simulated by making
+    the second batch's write raise."""
+    from django.core.management import CommandError
+
+    from properties.importers import merge
+
+    path = write_csv(tmp_path / "list.csv", _rows())
+    real_write, calls = merge.BatchPlan.write, []
+
+    def failing_write(self, writer):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ConnectionError("server closed the connection unexpectedly")
+        return real_write(self, writer)
+
+    monkeypatch.setattr(merge.BatchPlan, "write", failing_write)
+    with pytest.raises(CommandError, match=r"(?s)stopped after line 5: ConnectionError.*--resume to continue"):
+        run_command("import_propertyradar", path, batch_size=4)
+    monkeypatch.setattr(merge.BatchPlan, "write", real_write)
+
+    run_command("import_propertyradar", path, "--resume", batch_size=4)
+    assert latest_run().status == ImportStatus.COMPLETED and Property.objects.count() == 28
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_executing_elsewhere_is_not_executed_twice(tmp_path):
+    """A redelivered task (or a second --resume) must not import the same rows a second time."""
+    import psycopg
+    from django.db import connection
+
+    from properties.importers import ImportAlreadyRunning, import_run_create
+    from properties.importers.runner import _RUN_LOCK_BASE
+    from properties.tasks import run_import
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the run lock is a PostgreSQL advisory lock")
+    run = import_run_create(kind="propertyradar", path=write_csv(tmp_path / "list.csv", _rows()))
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [_RUN_LOCK_BASE + run.pk])
+        with pytest.raises(ImportAlreadyRunning):
+            import_run_execute(run=run)
+        run_import(run.pk)  # the task gives way quietly
+    run.refresh_from_db()
+    assert run.status == ImportStatus.PENDING and not Property.objects.exists()
+
+    run_import(run.pk)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.COMPLETED and Property.objects.count() == 28

@@ -6,7 +6,14 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from properties.importers import DEFAULT_BATCH_SIZE, ImportFileError, import_file
+from properties.importers import (
+    DEFAULT_BATCH_SIZE,
+    ImportAlreadyRunning,
+    ImportFileError,
+    import_file,
+    import_run_find_resumable,
+)
+from properties.importers.source import inspect_source
 from properties.models import ImportRun
 
 # Without a terminal (cron, CI logs), a progress line at most this often.
@@ -79,10 +86,10 @@ class ImportCommand(BaseCommand):
                 batch_size=batch_size, rejects_path=rejects, operator=_operator(), dry_run=dry_run,
                 resume=resume, progress=progress,
             )
-        except ImportFileError as exc:
+        except (ImportFileError, ImportAlreadyRunning) as exc:
             raise CommandError(str(exc)) from exc
         except Exception as exc:
-            run = ImportRun.objects.filter(file_path__endswith=file.rsplit("/", 1)[-1]).order_by("-id").first()
+            run = import_run_find_resumable(kind=self.kind, sha256=inspect_source(file).sha256)
             where = f" after line {run.last_committed_line:,}" if run and run.last_committed_line else ""
             raise CommandError(
                 f"The import stopped{where}: {type(exc).__name__}: {exc}\n"
