@@ -199,6 +199,8 @@ def _execute(run, path, *, progress, after_batch, writer, source_info) -> Import
             run.started_at = run.started_at or timezone.now()
             run.header, run.encoding, run.rows_total = rows.header, info.encoding, info.records
             run.save(update_fields=["status", "error", "finished_at", "started_at", "header", "encoding", "rows_total"])
+            if progress:
+                progress(run)  # where the run starts (0, or where a resumed run stopped)
             batches = _parsed_batches(iter(rows), reader, after_line=run.last_committed_line, size=run.batch_size)
             with _ReadAhead(batches) as ready:
                 for number, batch in enumerate(ready, start=1):

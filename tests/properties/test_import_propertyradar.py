@@ -419,3 +419,14 @@ def test_copy_writer_and_portable_writer_store_the_same_rows(fixture_copy, tmp_p
     Property.objects.all().delete()
     Tag.objects.all().delete()
     assert import_both("portable") == copy_picture
+
+
+def test_progress_is_plain_lines_without_a_terminal(fixture_copy):
+    import io
+
+    from django.core.management import call_command
+
+    path = fixture_copy("import/propertyradar_messy.csv")
+    err = io.StringIO()
+    call_command("import_propertyradar", str(path), batch_size=5, stdout=io.StringIO(), stderr=err)
+    assert err.getvalue().splitlines()[-1].startswith("12 / 12 rows (100%), ")

@@ -33,14 +33,19 @@ class _Progress:
 
     def __call__(self, run: ImportRun) -> None:
         total = run.rows_total or run.rows_done
-        if self.first_done is None:
-            self.first_done = run.rows_done - min(run.rows_done, run.batch_size)
+        if self.first_done is None:  # the first call comes before the first batch
+            self.first_done = run.rows_done
+            self.last_line = time.monotonic()
+            if not self.terminal:
+                return
         if self.terminal:
             if self.bar is None:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=total, initial=self.first_done, unit=" rows", unit_scale=True,
-                                file=self.stream, dynamic_ncols=True, desc=run.file_name)
+                # tqdm writes to the raw stream: Django's stderr wrapper would colour it as an error.
+                self.bar = tqdm(total=total, initial=self.first_done, unit=" rows", unit_scale=total >= 10_000,
+                                file=getattr(self.stream, "_out", self.stream), dynamic_ncols=True,
+                                desc=run.file_name)
             self.bar.total = max(total, run.rows_done)
             self.bar.update(run.rows_done - self.bar.n)
             return
