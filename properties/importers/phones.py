@@ -47,9 +47,10 @@ def _valid_for_us(national: str) -> bool:
 
 def fast_e164(raw: str) -> str | None:
     """E.164 for a phone cell, or None when it is empty or not a valid number."""
-    match = _US_SHAPE.fullmatch(raw.strip())
+    raw = raw.strip()
+    match = _US_SHAPE.fullmatch(raw)
     if match:
         national = "".join(match.groups())
         if _valid_for_us(national):
             return "+1" + national
-    return try_normalize_phone(raw) if raw.strip() else None
+    return try_normalize_phone(raw) if raw else None

@@ -116,7 +116,8 @@ def test_header_keys_ignore_case_spacing_and_punctuation_but_not_dollar_and_perc
 # --- Phones: the fast path answers exactly as contacts.phone.try_normalize_phone -----------------
 _SHAPES = ["({a}) {b}-{c}", "{a}-{b}-{c}", "{a}{b}{c}", "+1{a}{b}{c}", "+1 ({a}) {b}-{c}", "1-{a}-{b}-{c}",
            "{a}.{b}.{c}", "1{a}{b}{c}", " {a} {b} {c} ", "({a}){b}-{c}", "+1 ({a}) {b}", "{a}-{b}-{c} x12",
-           "+44 20 {b}{c}", "{b}-{c}", "+1 {a} {b} {c}"]
+           "+44 20 {b}{c}", "{b}-{c}", "+1 {a} {b} {c}", "{a}-{b}", "{a}{b}{c}0", "0{a}{b}{c}", "011 44 20 {b} {c}",
+           "1{b}{c}", "{a} {b} {c} ext. 9", "tel: {a}{b}{c}", "({a}) {b}-{c}{c}", "+{a}{b}{c}", "{c}"]
 
 
 def test_fast_phone_path_agrees_with_phonenumbers():
