@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from .phone import format_phone, normalize_phone
 
@@ -107,6 +108,8 @@ class Contact(PhoneNormalizingModel):
             models.Index(fields=["last_name", "first_name"], name="contact_name_search_idx"),
             models.Index(fields=["updated_at"], name="contact_updated_sync_idx"),
             models.Index(fields=["email"], name="contact_email_idx"),
+            # Bulk imports match people by email whatever its case (properties.importers.merge).
+            models.Index(Lower("email"), name="contact_email_ci_idx"),
         ]
         constraints = [
             models.CheckConstraint(

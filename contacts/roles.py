@@ -26,6 +26,9 @@ OFFICE_STAFF_PERMISSIONS: dict[str, set[str]] = {
     "properties.propertycontact": {"view", "add", "change"},
     "campaigns.campaign": {"view"},
     "campaigns.campaignmembership": {"view", "add", "change"},
+    # Small CSV uploads from the admin; operators run the big ones from the command line.
+    "properties.importrun": {"view", "add"},
+    "properties.importreject": {"view"},
 }
 
 # Managers have everything office staff have, plus these, plus view on every model
@@ -43,6 +46,8 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, set[str]] = {
     "properties.propertycontact": {"delete"},
     "campaigns.campaign": {"add", "change", "delete"},
     "campaigns.campaignmembership": {"delete"},
+    # The "Reprocess" action on stored OpenPhone events.
+    "openphone.webhookevent": {"change"},
     # Periodic schedules are rows managers may see and edit (DatabaseScheduler).
     "django_celery_beat.periodictask": {"add", "change", "delete"},
     "django_celery_beat.crontabschedule": {"add", "change", "delete"},

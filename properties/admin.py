@@ -12,6 +12,7 @@ from campaigns.admin_actions import add_property_owners_to_campaign
 from contacts.admin import ForbiddenActionIs403Mixin, PhoneSearchMixin
 from contacts.phone import format_phone
 
+from . import import_admin  # noqa: F401 - registers ImportRun: upload, runs, rejects
 from .addresses import address_key
 from .models import Property, PropertyContact
 
@@ -74,7 +75,7 @@ class PropertyAdminForm(forms.ModelForm):
     class Meta:
         model = Property
         fields = [
-            "address", "city", "state", "zip_code", "apn", "subdivision", "latitude", "longitude", "property_type",
+            "address", "city", "state", "zip_code", "owner_name", "apn", "subdivision", "latitude", "longitude", "property_type",
             "year_built", "square_feet", "bedrooms", "bathrooms", "estimated_value", "estimated_equity",
             "equity_percent", "purchase_date", "purchase_price", "high_equity", "owner_occupied", "listed_for_sale",
             "listing_status", "foreclosure",
@@ -124,14 +125,14 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmi
     ]
     list_filter = ["city", YearBuiltFilter, "owner_occupied", EquityFilter, "property_type", "foreclosure"]
     search_fields = [
-        "address", "city", "=zip_code", "=apn", "contact_links__contact__first_name",
+        "address", "city", "=zip_code", "=apn", "owner_name", "contact_links__contact__first_name",
         "contact_links__contact__last_name",
     ]
-    search_help_text = "Address, city, ZIP, parcel number (APN), owner's name, or owner's phone typed any way"
+    search_help_text = "Address, city, ZIP, parcel number (APN), owner's name (as on the deed or on file), or owner's phone typed any way"
     list_per_page = 50
     readonly_fields = ["address_key", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["address", ("city", "state", "zip_code"), "address_key", ("apn", "subdivision"),
+        (None, {"fields": ["address", ("city", "state", "zip_code"), "address_key", "owner_name", ("apn", "subdivision"),
                            ("latitude", "longitude")]}),
         ("House", {"fields": [("property_type", "year_built"), ("square_feet", "bedrooms", "bathrooms")]}),
         ("Value and equity", {"fields": [("estimated_value", "estimated_equity", "equity_percent"),

@@ -1,0 +1,254 @@
+"""PropertyRadar export rows: one property and up to two owners (primary, secondary) per row.
+
+Columns are found by name, whatever their order, case or spacing ("Yr Built", "yr built",
+"YR_BUILT"); `header_key` explains the matching. Unknown columns are ignored but kept in
+the rejects file.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import lru_cache
+
+from properties.addresses import address_key
+from properties.models import OwnerRole
+
+from . import values
+from .phones import fast_e164
+from .records import OwnerRecord, ParsedRow, PropertyRecord
+from .source import ImportFileError, header_key
+
+# Normalized header -> our field. Several spellings map to one field.
+_COLUMNS = {
+    "type": "property_type", "propertytype": "property_type",
+    "address": "address", "propertyaddress": "address", "siteaddress": "address",
+    "city": "city", "propertycity": "city",
+    "zip": "zip_code", "zipcode": "zip_code", "propertyzip": "zip_code",
+    "state": "state", "propertystate": "state", "st": "state",
+    "subdivision": "subdivision",
+    "longitude": "longitude", "long": "longitude", "lng": "longitude", "lon": "longitude",
+    "latitude": "latitude", "lat": "latitude",
+    "apn": "apn", "parcelnumber": "apn", "parcel": "apn",
+    "yrbuilt": "year_built", "yearbuilt": "year_built",
+    "purchasedate": "purchase_date", "lastsaledate": "purchase_date", "saledate": "purchase_date",
+    "purchaseprice": "purchase_price", "lastsaleprice": "purchase_price", "lastsaleamount": "purchase_price",
+    "sqft": "square_feet", "squarefeet": "square_feet", "buildingsqft": "square_feet",
+    "beds": "bedrooms", "bedrooms": "bedrooms",
+    "baths": "bathrooms", "bathrooms": "bathrooms",
+    "estvalue": "estimated_value", "estimatedvalue": "estimated_value",
+    "estequity$": "estimated_equity", "estequity": "estimated_equity", "estimatedequity": "estimated_equity",
+    "estequity%": "equity_percent", "equity%": "equity_percent", "estequitypercent": "equity_percent",
+    "owner": "owner_name", "ownername": "owner_name", "owners": "owner_name",
+    "mailaddress": "mail_address", "mailingaddress": "mail_address",
+    "mailcity": "mail_city", "mailingcity": "mail_city",
+    "mailstate": "mail_state", "mailingstate": "mail_state",
+    "mailzip": "mail_zip", "mailingzip": "mail_zip",
+    "ownerocc": "owner_occupied", "owneroccupied": "owner_occupied",
+    "listedforsale": "listed_for_sale",
+    "listingstatus": "listing_status",
+    "foreclosure": "foreclosure",
+    "highequity": "high_equity",
+}
+_OWNER_PHONE = re.compile(r"(primary|secondary)(mobile)?phone(\d+)")
+_OWNER_PHONE_STATUS = re.compile(r"(primary|secondary)(mobile)?(?:phone)?(\d+)status")
+_OWNER_EMAIL = re.compile(r"(primary|secondary)email(\d+)")
+_ROLES = {"primary": OwnerRole.PRIMARY_OWNER, "secondary": OwnerRole.SECONDARY_OWNER}
+
+_LAT_RANGE = (Decimal(-90), Decimal(90))
+_LONG_RANGE = (Decimal(-180), Decimal(180))
+
+# Distinct values are normalized once; bounded so memory stays flat however long the file is.
+_address_key = lru_cache(maxsize=4096)(address_key)
+_e164 = lru_cache(maxsize=8192)(fast_e164)
+
+
+class _OwnerColumns:
+    __slots__ = ("prefix", "role", "name", "name_header", "phones", "emails", "cells")
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.role = _ROLES[prefix]
+        self.name: int | None = None
+        self.name_header = ""
+        self.phones: list[tuple[int, str, int | None]] = []  # (column, label, status column)
+        self.emails: list[int] = []
+        self.cells: list[int] = []  # every column of this owner, to skip an empty owner quickly
+
+
+class PropertyRadarRows:
+    """Turns rows of one PropertyRadar export (given its header) into ParsedRow, or raises RowError."""
+
+    kind_label = "PropertyRadar export"
+
+    def __init__(self, header: list[str], *, default_state: str):
+        self.header = header
+        self.default_state = default_state
+        self.col: dict[str, int] = {}
+        owners = {prefix: _OwnerColumns(prefix) for prefix in _ROLES}
+        statuses: dict[tuple[str, bool, str], int] = {}
+        phone_cols: list[tuple[str, bool, str, int]] = []
+        emails: list[tuple[str, str, int]] = []
+        for index, name in enumerate(header):
+            key = header_key(name)
+            if key in _COLUMNS:
+                self.col.setdefault(_COLUMNS[key], index)
+            elif key in ("primaryname", "secondaryname"):
+                owners[key.removesuffix("name")].name = index
+            elif match := _OWNER_PHONE.fullmatch(key):
+                phone_cols.append((match[1], bool(match[2]), match[3], index))
+            elif match := _OWNER_PHONE_STATUS.fullmatch(key):
+                statuses.setdefault((match[1], bool(match[2]), match[3]), index)
+            elif match := _OWNER_EMAIL.fullmatch(key):
+                emails.append((match[1], match[2], index))
+        for prefix, mobile, number, index in phone_cols:
+            owners[prefix].phones.append((index, "mobile" if mobile else "phone", statuses.get((prefix, mobile, number))))
+        for prefix, _number, index in sorted(emails, key=lambda e: (e[0], int(e[1]))):
+            owners[prefix].emails.append(index)
+        if "address" not in self.col:
+            raise ImportFileError(
+                "No “Address” column: this does not look like a PropertyRadar export. "
+                f"Columns found: {', '.join(header) or '(none)'}."
+            )
+        self.width = width = len(header)
+        # Column index of each field; a field the file lacks points at the empty cell parse() appends.
+        self.at = {field: self.col.get(field, width) for field in set(_COLUMNS.values())}
+        for owner in owners.values():
+            owner.name_header = header[owner.name] if owner.name is not None else ""
+            owner.name = width if owner.name is None else owner.name
+            owner.phones = [(i, label, width if status is None else status) for i, label, status in owner.phones]
+            owner.cells = [owner.name, *(i for i, _, _ in owner.phones), *owner.emails]
+        self.owners = [o for o in owners.values() if len(o.cells) > 1 or o.name != width]
+        # The parsers of property columns present in this file: (field, column index, header, parser).
+        self.fact_parsers = [
+            (field, self.col[field], header[self.col[field]], parser, {} if field in _FEW_VALUES else None)
+            for field, parser in _FACT_PARSERS.items() if field in self.col
+        ]
+
+    def parse(self, line: int, row: list[str]) -> ParsedRow:
+        width = self.width
+        if len(row) > width:
+            if any(cell.strip() for cell in row[width:]):
+                raise values.RowError(f"row has {len(row)} cells but the header has {width} columns")
+            cells = row[:width] + [""]
+        else:
+            # Short rows are padded; a column the file lacks points at the extra empty cell.
+            cells = row + [""] * (width + 1 - len(row))
+        at = self.at
+        address = " ".join(cells[at["address"]].split())
+        if not address:
+            raise values.RowError("no property address (the crew needs the house's address)")
+        if len(address) > 255:
+            raise values.RowError("Address is longer than 255 characters")
+        city = values.text(cells[at["city"]], column="City", max_length=100)
+        zip_code = values.zip_code(cells[at["zip_code"]], column="ZIP")
+        state = values.state_code(cells[at["state"]], column="State") or self.default_state
+        apn = values.text(cells[at["apn"]], column="APN", max_length=64)
+        facts = {}
+        for field, index, column, parser, memo in self.fact_parsers:
+            raw = cells[index]
+            if raw:
+                value = memo.get(raw, _UNSEEN) if memo is not None else _UNSEEN
+                if value is _UNSEEN:
+                    value = parser(raw, column)
+                    if memo is not None and len(memo) < _MEMO_SIZE:
+                        memo[raw] = value
+                if value is not None and value != "":
+                    facts[field] = value
+        key = _address_key(address, city, state, zip_code)
+        if len(key) > 300:
+            raise values.RowError("Address is too long to match on")
+        parsed = ParsedRow(line=line, cells=row, property=PropertyRecord(
+            key=key, state=state, apn=apn, address=address, city=city, zip_code=zip_code, facts=facts
+        ))
+        mailing = None
+        for owner in self.owners:
+            if any(cells[i] for i in owner.cells):
+                if mailing is None:
+                    mailing = self._mailing(cells) or ()
+                self._owner(cells, owner, mailing or None, parsed)
+        return parsed
+
+    def _mailing(self, cells: list[str]) -> tuple[str, str, str, str] | None:
+        at = self.at
+        street = values.text(cells[at["mail_address"]], column="Mail Address", max_length=255)
+        if not street:
+            return None
+        raw_state = cells[at["mail_state"]]
+        try:
+            state = values.state_code(raw_state, column="Mail State")
+        except values.RowError:
+            state = raw_state.strip().upper()
+            if len(state) > 2:  # abroad: two letters fit (ON, QC); anything longer is an error
+                raise
+        return (
+            street,
+            values.text(cells[at["mail_city"]], column="Mail City", max_length=100),
+            state,
+            values.zip_code(cells[at["mail_zip"]], column="Mail ZIP", strict=False),
+        )
+
+    def _owner(self, cells: list[str], columns: _OwnerColumns, mailing, parsed: ParsedRow) -> None:
+        first, last = values.person_name(cells[columns.name], column=columns.name_header)
+        phones: list[tuple[str, str]] = []
+        for index, label, status_index in columns.phones:
+            raw = cells[index]
+            if not raw or raw.isspace():
+                continue
+            e164 = _e164(raw)
+            if e164 is None:
+                parsed.unusable_phones += 1
+                continue
+            status = cells[status_index].strip()
+            if all(e164 != known for known, _ in phones):
+                phones.append((e164, f"{label}, {status.lower()}"[:32] if status else label))
+        email = ""
+        for index in columns.emails:
+            if cells[index].strip():
+                email = values.email(cells[index], column=self.header[index])
+                break
+        if not (first or last or phones or email):
+            return
+        parsed.owners.append(OwnerRecord(
+            first_name=first, last_name=last, email=email, phones=phones,
+            name_key=values.name_key(first, last), role=columns.role, mailing=mailing,
+        ))
+
+
+# Columns with few distinct values: each distinct cell is parsed once per file (errors are not
+# remembered, so a bad cell is reported on every row that has it).
+_FEW_VALUES = frozenset({
+    "property_type", "subdivision", "year_built", "bedrooms", "bathrooms", "equity_percent", "owner_occupied",
+    "listed_for_sale", "listing_status", "foreclosure", "high_equity", "purchase_date", "square_feet",
+})
+_MEMO_SIZE = 20000
+_UNSEEN = object()
+
+
+def _year_built(raw: str, column: str):
+    year = values.whole_number(raw, column=column, maximum=values.SMALL_INT_MAX)
+    return year or None  # assessors write 0 for "unknown"
+
+
+_FACT_PARSERS = {
+    "property_type": lambda raw, column: values.text(raw, column=column, max_length=32),
+    "subdivision": lambda raw, column: values.text(raw, column=column, max_length=120),
+    "latitude": lambda raw, column: values.decimal(
+        raw, column=column, places=6, max_digits=9, minimum=_LAT_RANGE[0], maximum=_LAT_RANGE[1]),
+    "longitude": lambda raw, column: values.decimal(
+        raw, column=column, places=6, max_digits=9, minimum=_LONG_RANGE[0], maximum=_LONG_RANGE[1]),
+    "year_built": _year_built,
+    "purchase_date": lambda raw, column: values.calendar_date(raw, column=column),
+    "purchase_price": lambda raw, column: values.money(raw, column=column),
+    "square_feet": lambda raw, column: values.whole_number(raw, column=column),
+    "bedrooms": lambda raw, column: values.whole_number(raw, column=column, maximum=values.SMALL_INT_MAX),
+    "bathrooms": lambda raw, column: values.decimal(raw, column=column, places=1, max_digits=4, minimum=Decimal(0)),
+    "estimated_value": lambda raw, column: values.money(raw, column=column),
+    "estimated_equity": lambda raw, column: values.money(raw, column=column),
+    "equity_percent": lambda raw, column: values.percent(raw, column=column),
+    "owner_name": lambda raw, column: values.text(raw, column=column, max_length=255),
+    "owner_occupied": lambda raw, column: values.flag(raw, column=column),
+    "listed_for_sale": lambda raw, column: values.flag(raw, column=column),
+    "listing_status": lambda raw, column: values.text(raw, column=column, max_length=64),
+    "foreclosure": lambda raw, column: values.flag(raw, column=column),
+    "high_equity": lambda raw, column: values.flag(raw, column=column),
+}

@@ -1,0 +1,461 @@
+"""Import runs: create one, execute it batch by batch (resumable), write its rejects file.
+
+Each batch is one transaction holding its rows' writes, its rejects and the run's counters and
+last committed line, so a crash loses nothing committed and `resume` continues exactly after it.
+"""
+from __future__ import annotations
+
+import csv
+import gc
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from django.core.files import File
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+
+from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
+
+from .contacts_csv import ContactRows
+from .merge import BatchPlan, Counts, batch_lock
+from .propertyradar import PropertyRadarRows
+from .records import ParsedRow, RejectedRow
+from .source import CsvRows, ImportFileError, SourceInfo, inspect_source
+from .values import RowError, state_code
+from .writers import writer_for
+
+logger = logging.getLogger(__name__)
+
+# Rows per batch (one transaction each). 5,000 keeps a batch's working set a few MB and its
+# transaction well under a second, while per-batch overhead (a dozen queries) stays <5% of the work.
+DEFAULT_BATCH_SIZE = 5000
+# A batch that collides with a concurrent writer (unique violation) is planned again from fresh reads.
+_BATCH_ATTEMPTS = 3
+
+ROW_READERS = {ImportKind.PROPERTYRADAR: PropertyRadarRows, ImportKind.CONTACTS: ContactRows}
+CONTACT_SOURCE = {ImportKind.PROPERTYRADAR: "propertyradar", ImportKind.CONTACTS: "csv"}
+
+ProgressCallback = Callable[[ImportRun], None]
+BatchHook = Callable[[int], None]
+
+
+def _check_options(*, tag_name: str, default_state: str, batch_size: int) -> tuple[str, str]:
+    tag_name = " ".join(tag_name.split())
+    if len(tag_name) > 64:
+        raise ImportFileError("A tag name is at most 64 characters.")
+    try:
+        state = state_code(default_state, column="State")
+    except RowError as exc:
+        raise ImportFileError(str(exc)) from None
+    if not state:
+        raise ImportFileError("A default state is required (e.g. MA).")
+    if batch_size < 1:
+        raise ImportFileError("The batch size must be at least 1.")
+    return tag_name, state
+
+
+def import_run_create(
+    *,
+    kind: str,
+    path: str | Path | None = None,
+    upload: File | None = None,
+    tag_name: str = "",
+    default_state: str = "MA",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    created_by=None,
+    operator: str = "",
+    source_info: SourceInfo | None = None,
+) -> ImportRun:
+    """Register an import of a file on disk (`path`) or an uploaded file (`upload`, stored under MEDIA_ROOT).
+
+    `source_info`: `path` was just inspected by the caller (saves reading it twice).
+    """
+    tag_name, default_state = _check_options(tag_name=tag_name, default_state=default_state, batch_size=batch_size)
+    if kind not in ROW_READERS:
+        raise ImportFileError(f"Unknown import kind “{kind}”.")
+    with transaction.atomic():
+        run = ImportRun(
+            kind=kind, tag_name=tag_name, default_state=default_state, batch_size=batch_size,
+            created_by=created_by, operator=operator or (created_by.get_username() if created_by else ""),
+        )
+        if upload is not None:
+            run.file_name = Path(upload.name).name[:255]
+            run.file.save(run.file_name, upload, save=False)
+        else:
+            run.file_name = Path(path).name[:255]
+            run.file_path = str(Path(path).resolve())
+        try:
+            info = source_info if source_info and upload is None else inspect_source(_path_of(run))
+            _check_header(run, info)
+        except Exception:
+            if run.file:
+                run.file.delete(save=False)
+            raise
+        run.file_sha256, run.file_size, run.encoding, run.rows_total = info.sha256, info.size, info.encoding, info.records
+        run.save()
+    return run
+
+
+def _check_header(run: ImportRun, info: SourceInfo) -> None:
+    """Refuse a file without the columns its kind needs before anything is queued."""
+    with CsvRows(_path_of(run), info) as rows:
+        ROW_READERS[run.kind](rows.header, default_state=run.default_state)
+
+
+def import_run_upload(*, upload: File, kind: str, tag_name: str = "", default_state: str = "MA", created_by) -> ImportRun:
+    """An admin upload: register the run and queue properties.tasks.run_import once it is committed."""
+    from properties.tasks import run_import
+
+    with transaction.atomic():
+        run = import_run_create(
+            kind=kind, upload=upload, tag_name=tag_name, default_state=default_state, created_by=created_by
+        )
+        transaction.on_commit(lambda: run_import.delay(run.pk))
+    return run
+
+
+def import_run_find_resumable(*, kind: str, sha256: str) -> ImportRun | None:
+    """The latest unfinished run (interrupted or failed) of the same bytes, if any."""
+    return (
+        ImportRun.objects.filter(kind=kind, file_sha256=sha256, status__in=[ImportStatus.RUNNING, ImportStatus.FAILED])
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _path_of(run: ImportRun) -> str:
+    return run.file.path if run.file else run.file_path
+
+
+def import_run_execute(
+    *,
+    run: ImportRun,
+    path: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+    after_batch: BatchHook | None = None,
+    writer: str | None = None,
+    source_info: SourceInfo | None = None,
+) -> ImportRun:
+    """Import the run's file from after its last committed line to the end.
+
+    `after_batch(n)` is called inside the transaction of the n-th batch of this call, after its
+    writes (tests raise there to simulate a crash). `writer="portable"` forces the portable
+    writer on PostgreSQL (tests and the benchmark compare both). `source_info`: the file was
+    just inspected by the caller (saves reading it twice).
+    """
+    path = str(path or _path_of(run))
+    with _exclusive(run):
+        return _execute(run, path, progress=progress, after_batch=after_batch, writer=writer, source_info=source_info)
+
+
+class ImportAlreadyRunning(Exception):
+    """Another process is executing this very run (a redelivered task, a second --resume)."""
+
+
+# Session advisory lock keys for runs: 2**40 + run id, away from the batch lock's hashtext() key.
+_RUN_LOCK_BASE = 1 << 40
+
+
+@contextmanager
+def _exclusive(run: ImportRun):
+    """Hold a PostgreSQL session lock on the run while it executes, so a second process given the
+    same run stops instead of importing the same rows twice. A crashed process's connection
+    closes and releases it. (SQLite allows one writer at a time anyway.)"""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = _RUN_LOCK_BASE + run.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        if not cursor.fetchone()[0]:
+            raise ImportAlreadyRunning(f"Import run #{run.pk} is already running in another process.")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        except DatabaseError:  # the connection is gone, and the lock with it
+            pass
+
+
+def _execute(run, path, *, progress, after_batch, writer, source_info) -> ImportRun:
+    try:
+        info = source_info or inspect_source(path)
+        if info.sha256 != run.file_sha256:
+            raise ImportFileError(
+                f"{Path(path).name} is not the file this run started with (its contents changed); start a new import."
+            )
+        with CsvRows(path, info) as rows, _quiet_gc():
+            reader = ROW_READERS[run.kind](rows.header, default_state=run.default_state)
+            run.status, run.error, run.finished_at = ImportStatus.RUNNING, "", None
+            run.started_at = run.started_at or timezone.now()
+            run.header, run.encoding, run.rows_total = rows.header, info.encoding, info.records
+            run.save(update_fields=["status", "error", "finished_at", "started_at", "header", "encoding", "rows_total"])
+            if progress:
+                progress(run)  # where the run starts (0, or where a resumed run stopped)
+            batches = _parsed_batches(iter(rows), reader, after_line=run.last_committed_line, size=run.batch_size)
+            with _ReadAhead(batches) as ready:
+                for number, batch in enumerate(ready, start=1):
+                    _commit_batch(run, batch, number=number, after_batch=after_batch, writer=writer)
+                    del batch
+                    gc.collect()  # the few reference cycles a batch leaves (ORM internals); cheap, see _quiet_gc
+                    if progress:
+                        progress(run)
+        run.status, run.finished_at = ImportStatus.COMPLETED, timezone.now()
+        run.rows_total = run.rows_done
+        run.save(update_fields=["status", "finished_at", "rows_total"])
+    except BaseException as exc:
+        _mark_failed(run, exc)
+        raise
+    return run
+
+
+@dataclass
+class _Batch:
+    rows: int
+    last_line: int
+    parsed: list[ParsedRow]
+    rejected: list[RejectedRow]
+
+
+def _parsed_batches(rows: Iterator[tuple[int, list[str]]], reader, *, after_line: int, size: int) -> Iterator[_Batch]:
+    """Rows after `after_line`, `size` at a time, each read into a record or a reject (no database)."""
+    batch = _Batch(0, 0, [], [])
+    parse = reader.parse
+    for line, cells in rows:
+        if line <= after_line:
+            continue
+        try:
+            batch.parsed.append(parse(line, cells))
+        except RowError as exc:
+            batch.rejected.append(RejectedRow(line, str(exc)[:500], cells))
+        batch.rows += 1
+        batch.last_line = line
+        if batch.rows >= size:
+            yield batch
+            batch = _Batch(0, 0, [], [])
+    if batch.rows:
+        yield batch
+
+
+class _ReadAhead:
+    """Reads and parses the next batches in a thread while the current batch is being stored.
+
+    Parsing is Python work and storing is mostly PostgreSQL's, so the two overlap on a
+    2-core machine. The thread never touches the database. At most `depth` batches wait,
+    which bounds memory.
+    """
+
+    def __init__(self, batches: Iterator[_Batch], depth: int = 1):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(batches,), name="import-read-ahead", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self, batches: Iterator[_Batch]) -> None:
+        try:
+            for batch in batches:
+                if not self._put(("batch", batch)):
+                    return
+            self._put(("end", None))
+        except BaseException as exc:  # handed to the importing thread, which raises it
+            self._put(("error", exc))
+
+    def __iter__(self) -> Iterator[_Batch]:
+        while True:
+            kind, value = self._queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+
+
+@contextmanager
+def _quiet_gc():
+    """Collect garbage rarely during a run: a batch allocates millions of short-lived objects
+    (freed by reference counting anyway) and a collection every few hundred allocations costs
+    ~20% of the import. Objects from before the run are frozen out of the collector's scans."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _commit_batch(run, batch: _Batch, *, number: int, after_batch: BatchHook | None, writer: str | None) -> None:
+    before = Counts.of(run)
+    for attempt in range(1, _BATCH_ATTEMPTS + 1):
+        counts = Counts.of(run)
+        try:
+            with transaction.atomic():
+                batch_lock()
+                plan = BatchPlan(source=CONTACT_SOURCE[run.kind], run_tag=run.tag_name)
+                plan.load(batch.parsed)
+                refused = []
+                for row in batch.parsed:
+                    reason = plan.apply(row, counts)
+                    if reason:
+                        refused.append(RejectedRow(row.line, reason[:500], row.cells))
+                plan.write(writer_for(timezone.now(), force=writer))
+                rejected = batch.rejected + refused
+                ImportReject.objects.bulk_create(
+                    [ImportReject(run=run, line=r.line, reason=r.reason, values=r.values) for r in rejected]
+                )
+                counts.rows_done += batch.rows
+                counts.rows_rejected += len(rejected)
+                counts.copy_to(run)
+                run.last_committed_line = batch.last_line
+                run.save(update_fields=[*Counts.names(), "last_committed_line"])
+                if after_batch is not None:
+                    after_batch(number)
+            return
+        except IntegrityError:
+            before.copy_to(run)
+            if attempt == _BATCH_ATTEMPTS:
+                raise
+            logger.warning("Import run %s: batch ending at line %s collided with another writer; retrying",
+                           run.pk, batch.last_line)
+        except BaseException:
+            before.copy_to(run)
+            raise
+
+
+def _mark_failed(run: ImportRun, exc: BaseException) -> None:
+    reason = "Interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+    try:
+        ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.FAILED, error=reason[:2000],
+                                                   finished_at=timezone.now())
+        run.status, run.error = ImportStatus.FAILED, reason[:2000]
+    except Exception:  # the database itself may be what failed
+        logger.exception("Import run %s: could not record its failure", run.pk)
+
+
+# --- Rejects ---------------------------------------------------------------------------------
+def import_run_rejects(*, run: ImportRun) -> Iterator[list[str]]:
+    """The rejects CSV as rows: `line`, `reason`, then the file's own columns as they were."""
+    width = len(run.header)
+    yield ["line", "reason", *run.header]
+    for line, reason, cells in (
+        ImportReject.objects.filter(run=run).order_by("line").values_list("line", "reason", "values").iterator(2000)
+    ):
+        yield [str(line), reason, *cells, *[""] * (width - len(cells))]
+
+
+def rejects_write_csv(*, run: ImportRun, out: TextIO) -> int:
+    """Write the run's rejects to `out`; returns how many rows were written."""
+    writer = csv.writer(out)
+    count = -1
+    for row in import_run_rejects(run=run):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def default_rejects_path(path: str | Path) -> Path:
+    """`list.csv` -> `list.rejects.csv`, beside the input."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+# --- The whole command-line flow -------------------------------------------------------------
+class _DryRunRollback(Exception):
+    pass
+
+
+@dataclass
+class ImportOutcome:
+    run: ImportRun
+    resumed: bool
+    rejects_path: Path | None
+    dry_run: bool
+
+
+def import_file(
+    *,
+    kind: str,
+    path: str | Path,
+    tag_name: str = "",
+    default_state: str = "MA",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    rejects_path: str | Path | None = None,
+    operator: str = "",
+    dry_run: bool = False,
+    resume: bool = False,
+    progress: ProgressCallback | None = None,
+    after_batch: BatchHook | None = None,
+) -> ImportOutcome:
+    """Import a file from disk: register (or resume) a run, execute it, write its rejects CSV.
+
+    dry_run imports inside one transaction that is rolled back: the counts and the rejects
+    file are real, the database is left as it was (no ImportRun either).
+    """
+    rejects = Path(rejects_path) if rejects_path else default_rejects_path(path)
+    if dry_run:
+        outcome = None
+        try:
+            with transaction.atomic():
+                info = inspect_source(path)
+                run = import_run_create(kind=kind, path=path, tag_name=tag_name, default_state=default_state,
+                                        batch_size=batch_size, operator=operator, source_info=info)
+                import_run_execute(run=run, path=path, progress=progress, after_batch=after_batch, source_info=info)
+                _write_rejects(run, rejects)
+                outcome = ImportOutcome(run=run, resumed=False, rejects_path=rejects, dry_run=True)
+                raise _DryRunRollback
+        except _DryRunRollback:
+            pass
+        return outcome
+
+    info = inspect_source(path)
+    run = import_run_find_resumable(kind=kind, sha256=info.sha256) if resume else None
+    resumed = run is not None
+    if run is None:
+        run = import_run_create(kind=kind, path=path, tag_name=tag_name, default_state=default_state,
+                                batch_size=batch_size, operator=operator, source_info=info)
+    elif batch_size != run.batch_size:
+        run.batch_size = batch_size  # batch boundaries do not change the outcome
+        run.save(update_fields=["batch_size"])
+    import_run_execute(run=run, path=path, progress=progress, after_batch=after_batch, source_info=info)
+    _write_rejects(run, rejects)
+    ImportRun.objects.filter(pk=run.pk).update(rejects_path=str(rejects))
+    run.rejects_path = str(rejects)
+    return ImportOutcome(run=run, resumed=resumed, rejects_path=rejects, dry_run=False)
+
+
+def _write_rejects(run: ImportRun, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as out:
+        rejects_write_csv(run=run, out=out)
+    os.replace(tmp, path)

@@ -1,0 +1,183 @@
+"""Set-based writes of one batch: PostgreSQL COPY, or portable bulk queries (SQLite) with the same results.
+
+The batch plan (merge.py) has already decided every row's fate; a writer only stores it:
+new rows in one pass per table, changed rows in one UPDATE per table.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from itertools import islice
+from operator import itemgetter
+
+from django.db import connection, models
+
+# One UPDATE per table and batch; SQLite caps the parameters of one statement.
+_PORTABLE_UPDATE_CHUNK = 400
+# COPY data is handed to the driver this many rows at a time (a few hundred KB).
+_COPY_CHUNK_ROWS = 2000
+
+
+def _chunked(rows: Iterable, size: int):
+    rows = iter(rows)
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+class Update:
+    """How an UPDATE treats a column: replace it, or fill it only when the stored value is empty."""
+
+    SET = "set"
+    FILL = "fill"  # only where the stored value is "" (or NULL)
+
+
+def _insert_fields(model) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def _defaults(fields: Sequence[models.Field], now: datetime) -> list[tuple[str, object]]:
+    """(attname, value when the row has none): timestamps are `now`, others the model default."""
+    return [
+        (f.attname, now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default())
+        for f in fields
+    ]
+
+
+class PortableWriter:
+    """bulk_create / bulk_update through the ORM: any database Django supports."""
+
+    name = "portable"
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def insert(self, model, rows: Sequence[dict]) -> list[int]:
+        if not rows:
+            return []
+        defaults = _defaults(_insert_fields(model), self.now)
+        objs = [model(**{name: row.get(name, default) for name, default in defaults}) for row in rows]
+        model.objects.bulk_create(objs, batch_size=_PORTABLE_UPDATE_CHUNK)
+        return [obj.pk for obj in objs]
+
+    def update(self, model, rows: Sequence[dict], columns: dict[str, str], groups: Iterable[tuple[str, ...]] = ()):
+        """rows: {"id": ..., column: value}; the plan already applied fill rules to the values it sends."""
+        if not rows:
+            return
+        names = list(columns)
+        if any(f.attname == "updated_at" for f in model._meta.concrete_fields):
+            names.append("updated_at")
+        objs = []
+        for row in rows:
+            obj = model(id=row["id"])
+            for name in columns:
+                setattr(obj, name, row[name])
+            obj.updated_at = self.now
+            objs.append(obj)
+        model.objects.bulk_update(objs, names, batch_size=_PORTABLE_UPDATE_CHUNK)
+
+
+class PostgresWriter(PortableWriter):
+    """COPY into the tables (ids taken from the sequence first), UPDATE ... FROM a COPY'd staging table.
+
+    Fill rules are enforced again in SQL (CASE WHEN stored = '' ...), so a value staff typed
+    between the batch's read and its write is never overwritten.
+    """
+
+    name = "postgresql"
+
+    def insert(self, model, rows: Sequence[dict]) -> list[int]:
+        if not rows:
+            return []
+        table = model._meta.db_table
+        fields = _insert_fields(model)
+        pk = model._meta.pk.column
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, len(rows)],
+            )
+            ids = [r[0] for r in cursor.fetchall()]
+            # The timestamp as COPY text once, not one datetime-to-text per row and column.
+            base = {name: self.now.isoformat() if value is self.now else value
+                    for name, value in _defaults(fields, self.now)}
+            values = itemgetter(*base)
+            self._copy(cursor, table, [pk, *(f.column for f in fields)], [model._meta.pk, *fields],
+                       ((id_, *values({**base, **row})) for id_, row in zip(ids, rows, strict=True)))
+        return ids
+
+    @staticmethod
+    def _copy(cursor, table: str, columns: list[str], fields: list[models.Field], rows: Iterable[tuple]) -> None:
+        """COPY rows in CSV format, written by the csv module (C) in large chunks.
+
+        In COPY's CSV format an unquoted empty field is NULL: None is written so; text columns
+        that cannot be NULL are listed in FORCE_NOT_NULL so their empty strings stay strings.
+        """
+        quote = connection.ops.quote_name
+        not_null_text = [quote(f.column) for f in fields if not f.null and f.empty_strings_allowed
+                         and f.get_internal_type() in ("CharField", "TextField", "EmailField", "SlugField")]
+        options = "FORMAT csv"
+        if not_null_text:
+            options += f", FORCE_NOT_NULL ({', '.join(not_null_text)})"
+        sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN WITH ({options})"
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        with cursor.cursor.copy(sql) as copy:
+            for chunk in _chunked(rows, _COPY_CHUNK_ROWS):
+                writer.writerows(chunk)
+                copy.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+
+    def update(self, model, rows: Sequence[dict], columns: dict[str, str], groups: Iterable[tuple[str, ...]] = ()):
+        """columns: name -> Update.SET/FILL; groups: columns filled together, guarded by the first one."""
+        if not rows:
+            return
+        table = model._meta.db_table
+        quote = connection.ops.quote_name
+        stage = f"import_stage_{table}"
+        names = list(columns)
+        nullable = {f.attname: f.null for f in model._meta.concrete_fields}
+        guard_of = {}
+        for group in groups:
+            for name in group:
+                guard_of[name] = group[0]
+
+        def empty(name: str) -> str:
+            col = f"t.{quote(name)}"
+            return f"{col} IS NULL" if nullable[name] else f"{col} = ''"
+
+        assignments = []
+        for name, how in columns.items():
+            col = quote(name)
+            if how == Update.SET:
+                assignments.append(f"{col} = s.{col}")
+            else:
+                assignments.append(f"{col} = CASE WHEN {empty(guard_of.get(name, name))} THEN s.{col} ELSE t.{col} END")
+        has_updated_at = any(f.attname == "updated_at" for f in model._meta.concrete_fields)
+        params = []
+        if has_updated_at:
+            assignments.append(f"{quote('updated_at')} = %s")
+            params.append(self.now)
+        # Identifiers below come from model metadata, never from the file.
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{quote(stage)}")
+            cursor.execute(
+                f"CREATE TEMP TABLE {quote(stage)} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT id, {', '.join(quote(n) for n in names)} FROM {quote(table)} WITH NO DATA"
+            )
+            by_name = {f.attname: f for f in model._meta.concrete_fields}
+            self._copy(cursor, stage, ["id", *names], [model._meta.pk, *(by_name[n] for n in names)],
+                       ((row["id"], *(row[n] for n in names)) for row in rows))
+            cursor.execute(
+                f"UPDATE {quote(table)} t SET {', '.join(assignments)} FROM {quote(stage)} s WHERE t.id = s.id",  # noqa: S608
+                params,
+            )
+
+
+def writer_for(now: datetime, *, force: str | None = None) -> PortableWriter:
+    """The PostgreSQL COPY writer on PostgreSQL, the portable one elsewhere (or when forced)."""
+    if force == "portable" or connection.vendor != "postgresql":
+        return PortableWriter(now)
+    return PostgresWriter(now)

@@ -1,0 +1,119 @@
+"""Admin upload: the file is stored, the import runs as a Celery task once committed, the run's page
+shows progress and counts and links to its rejects, which only staff allowed to see runs can download."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from contacts.models import Contact, Tag
+from properties.models import ImportRun, ImportStatus, Property
+from tests.factories import UserFactory
+
+from .conftest import FIXTURES
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def office(client):
+    user = UserFactory(is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def _upload(client, name="propertyradar_messy.csv", kind="propertyradar", tag="Spring list", state="MA"):
+    with open(FIXTURES / "import" / name, "rb") as handle:
+        return client.post(reverse("admin:properties_importrun_upload"),
+                           {"file": handle, "kind": kind, "tag": tag, "state": state})
+
+
+def test_upload_runs_the_import_and_the_run_page_shows_it(client, office, django_capture_on_commit_callbacks):
+    page = client.get(reverse("admin:properties_importrun_changelist"))
+    assert reverse("admin:properties_importrun_upload") in page.content.decode()  # the "Import a CSV file" button
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = _upload(client)
+
+    assert len(callbacks) == 1  # queued once the upload was committed
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and response.url == reverse("admin:properties_importrun_change", args=[run.pk])
+    assert run.status == ImportStatus.COMPLETED and run.created_by == office and run.operator == office.username
+    assert run.file.name.startswith("imports/") and run.file_name == "propertyradar_messy.csv"
+    assert (run.properties_created, run.contacts_created, run.links_created, run.rows_rejected) == (8, 9, 10, 3)
+    assert Property.objects.count() == 8
+    assert Tag.objects.get(name="Spring list").contacts.count() == Contact.objects.count()
+
+    page = client.get(response.url).content.decode()
+    assert "12 / 12 rows (100%)" in page
+    assert reverse("admin:properties_importrun_rejects", args=[run.pk]) in page
+    assert "http-equiv=\"refresh\"" not in page  # finished: no more refreshing
+
+
+def test_rejects_download_is_the_rejects_csv(client, office, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client)
+    run = ImportRun.objects.get()
+
+    response = client.get(reverse("admin:properties_importrun_rejects", args=[run.pk]))
+
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert 'filename="propertyradar_messy.rejects.csv"' in response["Content-Disposition"]
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.splitlines()
+    assert lines[0].startswith("line,reason,Type,Address,City")
+    assert lines[1].startswith("10,Purchase Date “13/45/2020” is not a date")
+    assert len(lines) == 4
+
+
+def test_running_import_page_refreshes_itself(client, office):
+    run = ImportRun.objects.create(kind="propertyradar", file_name="list.csv", file_sha256="0" * 64,
+                                   status=ImportStatus.RUNNING, rows_total=1000, rows_done=250)
+    page = client.get(reverse("admin:properties_importrun_change", args=[run.pk])).content.decode()
+    assert "250 / 1,000 rows (25%)" in page and 'http-equiv="refresh"' in page
+
+
+def test_contacts_upload(client, office, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, name="contacts_messy.csv", kind="contacts", tag="")
+    run = ImportRun.objects.get()
+    assert (run.kind, run.contacts_created, run.rows_rejected) == ("contacts", 4, 2)
+
+
+def test_wrong_kind_of_file_is_refused_on_the_form(client, office, django_capture_on_commit_callbacks, settings):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = _upload(client, name="contacts_messy.csv", kind="propertyradar")
+    assert response.status_code == 200
+    assert "does not look like a PropertyRadar export" in response.content.decode()
+    assert not ImportRun.objects.exists() and not callbacks
+    assert not list((settings.MEDIA_ROOT / "imports").rglob("*.csv"))  # the refused upload is not kept
+
+
+def test_staff_without_permission_can_neither_upload_nor_download(client, django_capture_on_commit_callbacks):
+    superuser = UserFactory(is_superuser=True)
+    client.force_login(superuser)
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client)
+    run = ImportRun.objects.get()
+
+    clerk = UserFactory(is_staff=True)
+    client.force_login(clerk)
+    assert client.get(reverse("admin:properties_importrun_upload")).status_code == 403
+    assert client.get(reverse("admin:properties_importrun_rejects", args=[run.pk])).status_code == 403
+
+    clerk.user_permissions.add(Permission.objects.get(codename="view_importrun"))
+    response = client.get(reverse("admin:properties_importrun_rejects", args=[run.pk]))
+    assert response.status_code == 200
+    assert client.get(reverse("admin:properties_importrun_upload")).status_code == 403
+
+
+def test_runs_cannot_be_edited_in_the_admin(client, office):
+    run = ImportRun.objects.create(kind="propertyradar", file_name="list.csv", file_sha256="0" * 64)
+    page = client.get(reverse("admin:properties_importrun_change", args=[run.pk])).content.decode()
+    assert 'name="_save"' not in page
+    assert client.get(reverse("admin:properties_importrun_add")).status_code == 403
