@@ -36,6 +36,9 @@ class PropertySerializer(serializers.ModelSerializer):
             "listed_for_sale", "listing_status", "foreclosure", "high_equity", "owners", "created_at", "updated_at",
         ]
         read_only_fields = ["address_key"]
+        # Uniqueness (address key, parcel number per state) is checked by properties.services,
+        # with messages that name the existing property.
+        validators = []
 
 
 def _service_fields(validated: dict) -> dict:

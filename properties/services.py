@@ -28,6 +28,18 @@ def _same_address_error(existing: Property) -> ValidationError:
     )
 
 
+def _check_apn(prop: Property) -> None:
+    """A parcel number names one house per state: refuse a second property with it."""
+    if not prop.apn:
+        return
+    other = Property.objects.filter(state=prop.state, apn=prop.apn).exclude(pk=prop.pk).first()
+    if other is not None:
+        raise ValidationError({"apn": ValidationError(
+            f"Parcel number {prop.apn} in {prop.state} is already property {other.pk} ({other}).",
+            code="apn_duplicate",
+        )})
+
+
 def _check_fields(fields: dict) -> None:
     refused = _PROPERTY_WRITE_REFUSED & fields.keys()
     if refused:
@@ -75,7 +87,8 @@ def property_create(*, address: str, owners: Iterable[tuple[int, str]] | None = 
         existing = Property.objects.filter(address_key=prop.address_key).first()
         if existing is not None:
             raise _same_address_error(existing)
-        prop.full_clean(validate_unique=False)
+        _check_apn(prop)
+        prop.full_clean(validate_unique=False, validate_constraints=False)
         prop.save()
         if owners is not None:
             _set_owners(prop=prop, owners=owners)
@@ -104,7 +117,8 @@ def property_update(*, property: Property, owners: Iterable[tuple[int, str]] | N
             existing = Property.objects.filter(address_key=locked.address_key).exclude(pk=locked.pk).first()
             if existing is not None:
                 raise _same_address_error(existing)
-        locked.full_clean(validate_unique=False)
+        _check_apn(locked)
+        locked.full_clean(validate_unique=False, validate_constraints=False)
         locked.updated_at = timezone.now()
         locked.save()
         if owners is not None:

@@ -100,3 +100,15 @@ def test_search_by_address(office_client):
     house = PropertyFactory(address="77 Pleasant St")
     PropertyFactory(address="5 Oak Ave")
     assert [p["id"] for p in office_client.get(URL, {"search": "pleasant"}).json()["results"]] == [house.pk]
+
+
+def test_a_parcel_number_already_on_file_is_a_field_error(office_client):
+    from tests.factories import PropertyFactory
+
+    existing = PropertyFactory(apn="29-861-1534", state="MA")
+    response = office_client.post(
+        "/api/v1/properties/", {"address": "9 Other Rd", "city": "Pittsfield", "state": "MA", "apn": "29-861-1534"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert str(existing.pk) in response.json()["apn"][0]
