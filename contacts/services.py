@@ -362,7 +362,8 @@ def message_send(
     The one path every outgoing text takes, from staff or a campaign: refuses opted-out
     contacts (re-read from the database now, not trusted from the caller), contacts with no
     valid number, and any moment outside the recipient's local send window. Provider
-    failures surface as crm.sms.SmsSendError and record nothing.
+    failures surface as crm.sms.SmsSendError and record nothing. Given `locale` (the
+    campaign batch passes it), a text costs one read before sending and one transaction after.
     """
     from django.db.models import OuterRef, Q, Subquery
 
