@@ -362,8 +362,11 @@ def message_send(
     The one path every outgoing text takes, from staff or a campaign: refuses opted-out
     contacts (re-read from the database now, not trusted from the caller), contacts with no
     valid number, and any moment outside the recipient's local send window. Provider
-    failures surface as crm.sms.SmsSendError and record nothing.
+    failures surface as crm.sms.SmsSendError and record nothing. Given `locale` (the
+    campaign batch passes it), a text costs one read before sending and one transaction after.
     """
+    from django.db.models import OuterRef, Q, Subquery
+
     from crm.sms import SmsMessage, get_backend
 
     from .models import Activity, ActivityKind, Conversation, Direction
@@ -376,10 +379,22 @@ def message_send(
         raise TextRefused(
             f"The message is {len(body)} characters; OpenPhone accepts at most {MAX_TEXT_LENGTH}.", code="too_long"
         )
-    fresh = Contact.objects.only("opted_out", "phone").get(pk=contact.pk)
-    if fresh.opted_out:
+    line = from_line or settings.OPENPHONE_PHONE_NUMBER_ID
+    # The opt-out and number, read from the database now (one indexed query), with the id of the
+    # conversation the text will be recorded in, so recording needs no further read.
+    fresh = (
+        Contact.objects.filter(pk=contact.pk)
+        .values("opted_out", "phone")
+        .annotate(
+            conversation_id=Subquery(
+                Conversation.objects.filter(contact_id=OuterRef("pk"), phone_number_id=line).values("pk")[:1]
+            )
+        )
+        .get()
+    )
+    if fresh["opted_out"]:
         raise TextRefused(f"{contact} has opted out of texts.", code="opted_out")
-    if not fresh.phone:
+    if not fresh["phone"]:
         raise TextRefused(f"{contact} has no valid mobile number.", code="no_phone")
     now = timezone.now()
     locale = locale or contact_locale(contact=contact)
@@ -388,32 +403,33 @@ def message_send(
             f"It is outside {contact}'s local send window (their location from {locale.basis}).",
             code="outside_window",
         )
-    line = from_line or settings.OPENPHONE_PHONE_NUMBER_ID
-    sent = get_backend().send(SmsMessage(to=fresh.phone, body=body, from_line=line))
-    if sent.provider_id:
-        # OpenPhone's delivery webhook can outrun this send response and record the text first:
-        # activity_record keeps one activity per OpenPhone id and never moves its status back.
+    sent = get_backend().send(SmsMessage(to=fresh["phone"], body=body, from_line=line))
+    try:
+        # One transaction: the text and its conversation's move forward. A brand-new provider id
+        # is inserted straight away (no read first); the unique openphone_id catches the rare case
+        # where OpenPhone's delivery webhook outran this send response and recorded it already.
+        with transaction.atomic():
+            conversation_id = fresh["conversation_id"]
+            if conversation_id is None:
+                conversation_id = Conversation.objects.get_or_create(contact_id=contact.pk, phone_number_id=line)[0].pk
+            activity = Activity.objects.create(
+                contact_id=contact.pk, conversation_id=conversation_id, kind=ActivityKind.MESSAGE,
+                direction=Direction.OUTGOING, body=body, status=sent.status or "",
+                openphone_id=sent.provider_id or None, occurred_at=now, sent_by=sent_by, membership=membership,
+            )
+            Conversation.objects.filter(pk=conversation_id).filter(
+                Q(last_activity_at__isnull=True) | Q(last_activity_at__lte=now)
+            ).update(last_activity_at=now, waiting_for_reply=False)
+    except IntegrityError:
+        if not sent.provider_id:
+            raise
+        # Already recorded by the webhook: activity_record keeps one activity per OpenPhone id,
+        # fills in what this send knows (membership, sender) and never moves its status back.
         activity, _ = activity_record(
             contact=contact, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING, openphone_id=sent.provider_id,
             occurred_at=now, phone_number_id=line, body=body, status=sent.status, sent_by=sent_by,
             membership=membership,
         )
-        return activity
-    with transaction.atomic():
-        conversation, _ = Conversation.objects.get_or_create(contact_id=contact.pk, phone_number_id=line)
-        activity = Activity.objects.create(
-            contact_id=contact.pk,
-            conversation=conversation,
-            kind=ActivityKind.MESSAGE,
-            direction=Direction.OUTGOING,
-            body=body,
-            status=sent.status,
-            openphone_id=None,
-            occurred_at=now,
-            sent_by=sent_by,
-            membership=membership,
-        )
-        Conversation.objects.filter(pk=conversation.pk).update(last_activity_at=now, waiting_for_reply=False)
     return activity
 
 

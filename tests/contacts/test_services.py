@@ -7,6 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from contacts.models import Activity, Contact, Conversation, OptOutEvent
+from contacts.send_window import recipient_locale
 from contacts.services import (
     TextRefused,
     contact_create,
@@ -78,6 +79,20 @@ def test_message_send_texts_and_records_the_activity(outbox):
     conversation = Conversation.objects.get(contact=contact)
     assert conversation.last_activity_at == NOON_BOSTON and not conversation.waiting_for_reply
 
+
+
+@time_machine.travel(NOON_BOSTON, tick=False)
+def test_message_send_is_one_read_then_one_write_transaction(outbox, django_assert_num_queries):
+    """With the locale known (as the campaign batch passes it): re-check the opt-out and find the
+    conversation in one read, then insert the text and move the conversation in one transaction."""
+    contact = ContactFactory(phone="+16175550123")
+    locale = recipient_locale(phone=contact.phone, mailing_state="MA")
+    message_send(contact=contact, body="First text creates the conversation.", locale=locale)
+    with django_assert_num_queries(5) as captured:
+        activity = message_send(contact=contact, body="Second text.", locale=locale)
+    assert "opted_out" in captured.captured_queries[0]["sql"]
+    assert Activity.objects.filter(conversation=activity.conversation).count() == 2
+    assert Conversation.objects.get(contact=contact).last_activity_at == NOON_BOSTON
 
 @time_machine.travel(NOON_BOSTON, tick=False)
 def test_message_send_refuses_opted_out_contact_even_if_caller_has_stale_copy(outbox):

@@ -244,6 +244,39 @@ def test_delivery_that_outruns_our_send_response_leaves_one_activity(client, dja
     assert WebhookEvent.objects.get(event_id="EVracedelivery").status == WebhookEventStatus.PROCESSED
 
 
+
+def test_a_campaign_text_the_webhook_recorded_first_still_belongs_to_its_membership(
+    client, django_capture_on_commit_callbacks, settings
+):
+    """The webhook's activity gets the membership and sender, so the batch marks the member sent with it."""
+    from campaigns.models import MembershipStatus
+    from campaigns.services import memberships_mark_sent
+    from tests.factories import CampaignFactory, CampaignMembershipFactory, UserFactory
+
+    jane = ContactFactory(phone=HOMEOWNER, mailing_state="MA")
+    membership = CampaignMembershipFactory(
+        campaign=CampaignFactory(), contact=jane, status=MembershipStatus.SENDING
+    )
+    staff = UserFactory()
+
+    def deliver_webhook(sent, message):
+        payload = load_event("message.delivered", id="EVracecampaign")
+        payload["data"]["object"].update(id=sent.provider_id, text=message.body)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert deliver(client, payload).status_code == 202
+
+    DeliveredBeforeResponseBackend.deliver_webhook = staticmethod(deliver_webhook)
+    settings.SMS_BACKEND = f"{__name__}.DeliveredBeforeResponseBackend"
+    with time_machine.travel("2026-01-01T15:00:00Z", tick=False):
+        activity = message_send(contact=jane, body="Free foundation check?", membership=membership, sent_by=staff)
+        assert memberships_mark_sent(membership_ids=[membership.pk]) == 1
+    recorded = Activity.objects.get()
+    assert recorded.pk == activity.pk and recorded.status == "delivered"
+    assert (recorded.membership_id, recorded.sent_by_id) == (membership.pk, staff.pk)
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.SENT and membership.activity_id == recorded.pk
+
+
 # --- Calls ------------------------------------------------------------------------------------------
 
 CALL_EVENTS = ["call.completed", "call.recording.completed", "call.summary.completed", "call.transcript.completed"]
