@@ -14,7 +14,7 @@ wrk a Python asyncio client is used instead (it needs more CPU, so figures come 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/crm_webhook_bench),
 REDIS_URL (default redis://127.0.0.1:6379/3), BENCH_WRK_THREADS (default 2).
 Besides the rates it prints the server-side CPU per request (gunicorn workers + their PostgreSQL
-backends, from /proc), which other work on a shared machine does not change.
+backends, from /proc), which tells how much of a low rate is the machine being shared.
 """
 from __future__ import annotations
 
@@ -334,7 +334,7 @@ def main() -> None:
     cpu_hook = statistics.median(r["cpu_ms"] for r in results["webhook"])
     print(f"server CPU per request (gunicorn workers + their PostgreSQL backends, median): bare {cpu_bare:.2f} ms,"
           f" webhook {cpu_hook:.2f} ms; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-          " (other work on the machine lowers the rates, not the CPU per request)")
+          " (other work on the machine lowers the rates and raises the CPU per request)")
     if any(r["stored"] < r["requests"] or r["errors"] for r in results["webhook"]):
         print("WARNING: some webhook requests failed or were not stored as new events", file=sys.stderr)
         sys.exit(1)
