@@ -1,6 +1,7 @@
 """Admin for homeowners: the office's main screen."""
 from django.contrib import admin
 
+from .admin_send_text import SendTextAdminMixin
 from .models import Contact, Tag
 
 
@@ -10,6 +11,6 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(SendTextAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "phone", "lead_status", "opted_out"]
     search_fields = ["first_name", "last_name", "email", "phone"]

@@ -35,6 +35,90 @@ class WebhookEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+# --- history sync (manage.py sync_openphone) ----------------------------------------------------
+
+class SyncStatus(models.TextChoices):
+    RUNNING = "running", "Running (or crashed while running)"
+    FAILED = "failed", "Failed: resume with --resume"
+    COMPLETED = "completed", "Completed"
+    ABANDONED = "abandoned", "Abandoned: a newer sync of the line replaced it"
+
+
+class SyncStage(models.TextChoices):
+    CONVERSATIONS = "conversations", "Listing conversations"
+    HISTORY = "history", "Pulling messages and calls"
+    DONE = "done", "Done"
+
+
+class SyncKind(models.TextChoices):
+    MESSAGES = "messages", "Messages"
+    CALLS = "calls", "Calls"
+
+
+class SyncCheckpoint(models.Model):
+    """Progress of one history pull for one OpenPhone line, saved after every page.
+
+    A crashed or failed run is continued by `sync_openphone --resume` from exactly the page
+    it had not finished: each page and this row are written in one transaction.
+    """
+
+    line = models.CharField(max_length=64, help_text="The OpenPhone line (PN...).")
+    since = models.DateTimeField(null=True, blank=True, help_text="Only history after this moment; empty for all.")
+    status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    stage = models.CharField(max_length=16, choices=SyncStage.choices, default=SyncStage.CONVERSATIONS)
+    conversations_page_token = models.CharField(
+        max_length=1024, blank=True, help_text="Token of the next conversations page; empty for the first."
+    )
+    current_conversation = models.ForeignKey(
+        "openphone.SyncConversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Conversation cursor: the one whose messages or calls are being pulled.",
+    )
+    current_kind = models.CharField(max_length=16, choices=SyncKind.choices, blank=True)
+    page_token = models.CharField(
+        max_length=1024, blank=True, help_text="Token of the next page of the current conversation's messages or calls."
+    )
+    counts = models.JSONField(default=dict, help_text="Running totals: conversations, messages, calls, contacts, skips.")
+    last_error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["line", "status"], name="sync_checkpoint_resume_idx")]
+        constraints = [
+            # Two syncs of one line at once would race on the same cursor.
+            models.UniqueConstraint(
+                fields=["line"], condition=models.Q(status="running"), name="sync_checkpoint_one_running_per_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sync of {self.line} ({self.get_status_display()}, {self.stage})"
+
+
+class SyncConversation(models.Model):
+    """An OpenPhone conversation queued by a sync; their messages and calls are pulled in id order."""
+
+    checkpoint = models.ForeignKey(SyncCheckpoint, on_delete=models.CASCADE, related_name="conversations")
+    openphone_conversation_id = models.CharField(max_length=64)
+    participant = models.CharField(max_length=16, help_text="The homeowner's number, E.164.")
+    contact = models.ForeignKey("contacts.Contact", null=True, on_delete=models.SET_NULL, related_name="+")
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "openphone_conversation_id"], name="sync_conversation_once_per_sync"
+            ),
+        ]
+        indexes = [models.Index(fields=["checkpoint", "done", "id"], name="sync_conversation_next_idx")]
+
+    def __str__(self) -> str:
+        return self.openphone_conversation_id
+
+
 class CallDetails(models.Model):
     """Where OpenPhone's separate call events (call, recording, summary, transcript) meet, by call id.
 

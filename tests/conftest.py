@@ -6,6 +6,9 @@ from django.conf import settings
 
 from crm import sms
 
+# `fake_openphone`: a real loopback HTTP server speaking OpenPhone's API, for any test that needs it.
+pytest_plugins = ["tests.openphone.fake_openphone"]
+
 
 def _database_description() -> str:
     db = settings.DATABASES["default"]

@@ -144,6 +144,12 @@ OPENPHONE_WEBHOOK_SIGNING_KEY = env("OPENPHONE_WEBHOOK_SIGNING_KEY", default="")
 OPENPHONE_WEBHOOK_SECRET = env("OPENPHONE_WEBHOOK_SECRET", default="")
 # The default sending line (PN... id).
 OPENPHONE_PHONE_NUMBER_ID = env("OPENPHONE_PHONE_NUMBER_ID", default="")
+# API client: OpenPhone allows 10 requests/second per key (shared by the threads of one process).
+OPENPHONE_RATE_LIMIT_PER_SECOND = env.float("OPENPHONE_RATE_LIMIT_PER_SECOND", default=10.0)
+OPENPHONE_CONNECT_TIMEOUT = env.float("OPENPHONE_CONNECT_TIMEOUT", default=5.0)
+OPENPHONE_READ_TIMEOUT = env.float("OPENPHONE_READ_TIMEOUT", default=30.0)
+# Attempts per request on 429, 5xx and network errors (a send is repeated only when surely not received).
+OPENPHONE_MAX_ATTEMPTS = env.int("OPENPHONE_MAX_ATTEMPTS", default=5)
 
 # --- Texting ----------------------------------------------------------------------------
 # Dotted path of the SMS backend class, as Django picks EMAIL_BACKEND.
