@@ -176,9 +176,10 @@ def webhook_event_process(*, event_pk: int) -> str:
             except Exception as exc:
                 event.status = WebhookEventStatus.FAILED
                 event.last_error = traceback.format_exc()
+                # Only the error's class: its message may quote a phone number or a text; the
+                # full error is on the event row for the admin.
                 logger.warning(
-                    "OpenPhone event %s (%s) failed: %s: %s",
-                    event.event_id, event.type, exc.__class__.__name__, str(exc)[:200],
+                    "OpenPhone event %s (%s) failed: %s", event.event_id, event.type, exc.__class__.__name__
                 )
             else:
                 event.status = WebhookEventStatus.PROCESSED
