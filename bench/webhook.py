@@ -12,7 +12,9 @@ latency for each, and the ratio.
 Load comes from wrk (Debian package `wrk`) with a Lua script feeding pre-signed requests; without
 wrk a Python asyncio client is used instead (it needs more CPU, so figures come out lower).
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/crm_webhook_bench),
-REDIS_URL (default redis://127.0.0.1:6379/3).
+REDIS_URL (default redis://127.0.0.1:6379/3), BENCH_WRK_THREADS (default 2).
+Besides the rates it prints the server-side CPU per request (gunicorn workers + their PostgreSQL
+backends, from /proc), which tells how much of a low rate is the machine being shared.
 """
 from __future__ import annotations
 
@@ -133,6 +135,41 @@ def _count_events(url: str) -> int:
         return conn.execute("SELECT count(*) FROM openphone_webhookevent").fetchone()[0]
 
 
+def _server_pids(server: subprocess.Popen, database_url: str) -> list[int]:
+    """gunicorn's workers and the PostgreSQL backends they hold open on the bench database."""
+    import psycopg
+
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
+    with psycopg.connect(database_url) as conn:
+        backends = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
+        ).fetchall()
+    return [int(pid) for pid in children] + [row[0] for row in backends]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _measure(run_load, port, path, requests, server, database_url, **load) -> dict:
+    """One measurement, with the CPU the server side (gunicorn workers + their PostgreSQL backends) spent per request."""
+    pids = _server_pids(server, database_url)
+    before = _cpu_seconds(pids)
+    result = run_load(port, path, requests, **load)
+    result["cpu_ms"] = (_cpu_seconds(pids) - before) / max(result["requests"], 1) * 1000
+    return result
+
+
 def _wait_until_serving(port: int, server: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -150,7 +187,7 @@ def _wait_until_serving(port: int, server: subprocess.Popen) -> None:
 # --- Load generators ----------------------------------------------------------------------------
 
 def _run_wrk(port: int, path: str, requests: list[tuple[str, bytes]], *, connections: int, duration: int) -> dict:
-    threads = min(2, connections)
+    threads = min(int(os.environ.get("BENCH_WRK_THREADS", "2")), connections)
     with tempfile.TemporaryDirectory() as tmp:
         script, data = Path(tmp) / "feed.lua", Path(tmp) / "requests.tsv"
         script.write_text(WRK_SCRIPT)
@@ -239,6 +276,9 @@ def main() -> None:
         "SECURE_SSL_REDIRECT": "False",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONWARNINGS": "ignore",
+        # Connections are kept open as in production; only longer than the default minute, so the
+        # PostgreSQL backends whose CPU is counted stay the same for the whole run.
+        "CONN_MAX_AGE": "3600",
     }
     use_wrk = shutil.which("wrk") is not None
     run_load = _run_wrk if use_wrk else _run_python
@@ -264,16 +304,17 @@ def main() -> None:
         for round_no in range(1, args.rounds + 1):
             batch = _signed_requests(MAX_EXPECTED_RATE * args.duration, signing_key, f"r{round_no}")
             load = {"connections": args.connections, "duration": args.duration}
-            bare = run_load(port, BARE_PATH, batch, **load)
+            bare = _measure(run_load, port, BARE_PATH, batch, server, database_url, **load)
             before = _count_events(database_url)
-            webhook = run_load(port, WEBHOOK_PATH, batch, **load)
+            webhook = _measure(run_load, port, WEBHOOK_PATH, batch, server, database_url, **load)
             webhook["stored"] = _count_events(database_url) - before
             results["bare"].append(bare)
             results["webhook"].append(webhook)
             print(
-                f"round {round_no}: bare {bare['rps']:7.0f} req/s p50 {bare['p50_ms']:5.1f} ms p99 {bare['p99_ms']:5.1f} ms"
-                f" | webhook {webhook['rps']:7.0f} req/s p50 {webhook['p50_ms']:5.1f} ms p99 {webhook['p99_ms']:5.1f} ms,"
-                f" {webhook['stored']} events stored for {webhook['requests']} requests, errors {webhook['errors']}",
+                f"round {round_no}: bare {bare['rps']:6.0f} req/s p50 {bare['p50_ms']:5.1f} ms p99 {bare['p99_ms']:5.1f} ms"
+                f" cpu {bare['cpu_ms']:.2f} ms/req | webhook {webhook['rps']:6.0f} req/s p50 {webhook['p50_ms']:5.1f} ms"
+                f" p99 {webhook['p99_ms']:5.1f} ms cpu {webhook['cpu_ms']:.2f} ms/req;"
+                f" {webhook['stored']} stored for {webhook['requests']} answered, errors {webhook['errors']}",
                 flush=True,
             )
     finally:
@@ -292,6 +333,11 @@ def main() -> None:
     print(f"webhook receiver : {best_hook['rps']:7.0f} req/s  p50 {best_hook['p50_ms']:5.1f} ms  p99 {best_hook['p99_ms']:5.1f} ms"
           f"  (verify + insert + enqueue to Redis; {best_hook['stored']} stored of {best_hook['requests']})")
     print(f"ratio webhook/bare: {best_hook['rps'] / best_bare['rps']:.2f}  (best of {args.rounds} rounds each)")
+    cpu_bare = statistics.median(r["cpu_ms"] for r in results["bare"])
+    cpu_hook = statistics.median(r["cpu_ms"] for r in results["webhook"])
+    print(f"server CPU per request (gunicorn workers + their PostgreSQL backends, median): bare {cpu_bare:.2f} ms,"
+          f" webhook {cpu_hook:.2f} ms; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+          " (other work on the machine lowers the rates and raises the CPU per request)")
     if any(r["stored"] < r["requests"] or r["errors"] for r in results["webhook"]):
         print("WARNING: some webhook requests failed or were not stored as new events", file=sys.stderr)
         sys.exit(1)

@@ -244,8 +244,8 @@ def contact_apply_reply_keywords(*, activity: Activity) -> str:
     A request to stop opts the contact out; START/UNSTOP opts them back in; both leave an
     OptOutEvent pointing at the message. HELP changes nothing here: the message stays on the
     timeline and the conversation waits for a person to answer it. Returns "opted_out",
-    "opted_in", "help" or "". Safe to call twice for the same message: an OptOutEvent already
-    linked to it means the request was handled.
+    "opted_in", "help", "superseded" (a later opt-out or opt-in already decided) or "". Safe to
+    call twice for the same message: an OptOutEvent already linked to it means it was handled.
     """
     from .opt_out import is_help, is_opt_in, is_opt_out, opt_out_reason
 
@@ -259,7 +259,11 @@ def contact_apply_reply_keywords(*, activity: Activity) -> str:
     else:
         return ""
     with transaction.atomic():
-        if not OptOutEvent.objects.filter(activity=activity).exists():
+        events = OptOutEvent.objects.filter(contact_id=activity.contact_id)
+        if events.filter(occurred_at__gt=activity.occurred_at).exists():
+            # A later opt-out or opt-in already decided (texts can be processed out of order).
+            return "superseded"
+        if not events.filter(activity=activity).exists():
             reason = opt_out_reason(text) if outcome == "opted_out" else f"Replied “{' '.join(text.split())[:20]}”"
             apply(contact=activity.contact, reason=reason, source="inbound_message", activity=activity,
                   at=activity.occurred_at)

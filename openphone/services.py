@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -42,13 +41,19 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, TransientEventError)
 def _queue(event_pk: int) -> None:
     from .tasks import process_webhook_event
 
-    process_webhook_event.delay(event_pk)
+    # No publish retries: with the broker down the caller (a webhook delivery waiting for its
+    # answer) fails fast; the event is stored and the sweep queues it again.
+    process_webhook_event.apply_async((event_pk,), retry=False)
 
 
 def _queue_on_commit(event_pk: int) -> None:
     # robust: if the broker is down the event is already stored and the sweep queues it later;
-    # the delivery must still be acknowledged.
-    transaction.on_commit(partial(_queue, event_pk), robust=True)
+    # the delivery must still be acknowledged. (A named function, not a partial: Django names the
+    # callback when it logs a robust failure.)
+    def queue_processing() -> None:
+        _queue(event_pk)
+
+    transaction.on_commit(queue_processing, robust=True)
 
 
 # --- Receiving -----------------------------------------------------------------------------------
@@ -171,9 +176,10 @@ def webhook_event_process(*, event_pk: int) -> str:
             except Exception as exc:
                 event.status = WebhookEventStatus.FAILED
                 event.last_error = traceback.format_exc()
+                # Only the error's class: its message may quote a phone number or a text; the
+                # full error is on the event row for the admin.
                 logger.warning(
-                    "OpenPhone event %s (%s) failed: %s: %s",
-                    event.event_id, event.type, exc.__class__.__name__, str(exc)[:200],
+                    "OpenPhone event %s (%s) failed: %s", event.event_id, event.type, exc.__class__.__name__
                 )
             else:
                 event.status = WebhookEventStatus.PROCESSED

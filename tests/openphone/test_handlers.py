@@ -147,6 +147,14 @@ def test_stop_then_start_opts_back_in_and_keeps_both_events(receive):
     assert list(OptOutEvent.objects.order_by("occurred_at").values_list("opted_out", flat=True)) == [True, False]
 
 
+def test_stop_processed_after_a_later_start_does_not_opt_out_again(receive):
+    receive(_text("STOP", 1))
+    receive(_text("START", 3))
+    receive(_text("Stop", 2))  # delivered late: older than the START already applied
+    assert not Contact.objects.get().opted_out
+    assert list(OptOutEvent.objects.order_by("occurred_at").values_list("opted_out", flat=True)) == [True, False]
+
+
 def test_opted_out_homeowner_is_not_texted_after_stop(receive, outbox):
     receive(_text("stop"))
     with pytest.raises(Exception, match="opted out"):

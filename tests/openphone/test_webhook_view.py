@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
@@ -142,3 +143,26 @@ def test_storing_an_event_is_one_statement(client, django_assert_num_queries):
 def test_not_wrapped_in_atomic_requests():
     # Even with ATOMIC_REQUESTS on, the receiver commits its own insert before queueing.
     assert "default" in resolve(reverse("openphone:webhook")).func._non_atomic_requests
+
+
+def test_broker_down_still_acknowledges_the_stored_event_and_the_sweep_queues_it(
+    client, django_capture_on_commit_callbacks
+):
+    # Redis cannot be taken down under a shared test run: publishing fails the way kombu reports it.
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    from openphone.services import SWEEP_PENDING_AFTER
+    from openphone.tasks import process_webhook_event, sweep_pending_webhook_events
+
+    payload = load_event("message.received")
+    with mock.patch.object(process_webhook_event, "apply_async", side_effect=BrokerDown("Error 111 connecting")), \
+            django_capture_on_commit_callbacks(execute=True):
+        response = deliver(client, payload)
+    assert response.status_code == 202
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookEventStatus.PENDING
+
+    WebhookEvent.objects.filter(pk=event.pk).update(received_at=event.received_at - SWEEP_PENDING_AFTER)
+    sweep_pending_webhook_events.apply()
+    event.refresh_from_db()
+    assert event.status == WebhookEventStatus.PROCESSED

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contacts', '0001_initial'),
-        ('openphone', '0001_initial'),
+        ('openphone', '0002_sync_checkpoints'),
     ]
 
     operations = [

@@ -37,7 +37,7 @@ def delete_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("openphone", "0002_call_details_held_until_call_recorded"),
+        ("openphone", "0003_call_details_held_until_call_recorded"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
