@@ -1,6 +1,8 @@
 """Suite-wide fixtures: which database we run on, a clean SMS outbox, staff users."""
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -36,3 +38,35 @@ def _empty_sms_outbox():
 def outbox():
     """Texts sent through the locmem backend during the test."""
     return sms.outbox
+
+
+# --- Browser tests: Debian's Chromium driven by Playwright (never Playwright's own download) ---------
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the networking flags Chromium keeps calling home, which this closed network refuses.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """A headless Chromium for the test; on CI a missing Chromium fails the test instead of skipping it."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the test's ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page, desktop sized."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    yield page
+    page.close()

@@ -1,5 +1,4 @@
 """The API docs page works in Chromium from our own static files: nothing is fetched from another host."""
-import os
 from urllib.parse import urlsplit
 
 import pytest
@@ -7,24 +6,6 @@ import pytest
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def page(monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser.new_page()
-        browser.close()
 
 
 def test_swagger_ui_lists_the_endpoints_and_tries_one_with_the_session(live_server, page):
