@@ -78,6 +78,10 @@ class PortableWriter:
         model.objects.bulk_update(objs, names, batch_size=_PORTABLE_UPDATE_CHUNK)
 
 
+# Table -> its id sequence (schema-qualified name), looked up once per process.
+_sequences: dict[str, str] = {}
+
+
 class PostgresWriter(PortableWriter):
     """COPY into the tables (ids taken from the sequence first), UPDATE ... FROM a COPY'd staging table.
 
@@ -94,11 +98,7 @@ class PostgresWriter(PortableWriter):
         fields = _insert_fields(model)
         pk = model._meta.pk.column
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk, len(rows)],
-            )
-            ids = [r[0] for r in cursor.fetchall()]
+            ids = self._reserve_ids(cursor, table, pk, len(rows))
             # The timestamp as COPY text once, not one datetime-to-text per row and column.
             base = {name: self.now.isoformat() if value is self.now else value
                     for name, value in _defaults(fields, self.now)}
@@ -106,6 +106,22 @@ class PostgresWriter(PortableWriter):
             self._copy(cursor, table, [pk, *(f.column for f in fields)], [model._meta.pk, *fields],
                        ((id_, *values({**base, **row})) for id_, row in zip(ids, rows, strict=True)))
         return ids
+
+    @staticmethod
+    def _reserve_ids(cursor, table: str, pk: str, count: int) -> list[int]:
+        """`count` new ids from the table's sequence, in order, as one text value.
+
+        The sequence is looked up once per table: `pg_get_serial_sequence()` is a stable function,
+        evaluated again for every generated row (8 times the cost of nextval itself).
+        """
+        sequence = _sequences.get(table)
+        if sequence is None:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            sequence = _sequences[table] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT string_agg(nextval(%s::regclass)::text, ',' ORDER BY g) FROM generate_series(1, %s) g", [sequence, count]
+        )
+        return list(map(int, cursor.fetchone()[0].split(",")))
 
     @staticmethod
     def _copy(cursor, table: str, columns: list[str], fields: list[models.Field], rows: Iterable[tuple]) -> None:
