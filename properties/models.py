@@ -121,7 +121,7 @@ class ImportRun(models.Model):
     default_state = models.CharField(
         max_length=2, default="MA", help_text="Property state for rows without a State column."
     )
-    batch_size = models.PositiveIntegerField(default=10000)
+    batch_size = models.PositiveIntegerField(default=5000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="Staff member who uploaded the file; empty for command-line runs.",
