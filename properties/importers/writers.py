@@ -68,8 +68,8 @@ class PortableWriter:
         model.objects.bulk_update(objs, names, batch_size=_PORTABLE_UPDATE_CHUNK)
 
 
-# Table -> its id sequence (schema-qualified name), looked up once per process.
-_sequences: dict[str, str] = {}
+# (database, table) -> the table's id sequence (schema-qualified name), looked up once per process.
+_sequences: dict[tuple[str, str], str] = {}
 
 
 class PostgresWriter(PortableWriter):
@@ -104,10 +104,11 @@ class PostgresWriter(PortableWriter):
         The sequence is looked up once per table: `pg_get_serial_sequence()` is a stable function,
         evaluated again for every generated row (8 times the cost of nextval itself).
         """
-        sequence = _sequences.get(table)
+        key = (connection.settings_dict["NAME"], table)
+        sequence = _sequences.get(key)
         if sequence is None:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
-            sequence = _sequences[table] = cursor.fetchone()[0]
+            sequence = _sequences[key] = cursor.fetchone()[0]
         cursor.execute(
             "SELECT string_agg(nextval(%s::regclass)::text, ',' ORDER BY g) FROM generate_series(1, %s) g", [sequence, count]
         )
