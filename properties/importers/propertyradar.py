@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 
 from properties.addresses import address_key
 from properties.models import OwnerRole
@@ -63,7 +64,7 @@ _e164 = lru_cache(maxsize=8192)(fast_e164)
 
 
 class _OwnerColumns:
-    __slots__ = ("prefix", "role", "name", "name_header", "phones", "emails", "cells")
+    __slots__ = ("prefix", "role", "name", "name_header", "phones", "emails", "cells", "cells_of")
 
     def __init__(self, prefix: str):
         self.prefix = prefix
@@ -73,6 +74,7 @@ class _OwnerColumns:
         self.phones: list[tuple[int, str, int | None]] = []  # (column, label, status column)
         self.emails: list[int] = []
         self.cells: list[int] = []  # every column of this owner, to skip an empty owner quickly
+        self.cells_of = None  # itemgetter of `cells` (a tuple of those cells)
 
 
 class PropertyRadarRows:
@@ -117,6 +119,7 @@ class PropertyRadarRows:
             owner.name = width if owner.name is None else owner.name
             owner.phones = [(i, label, width if status is None else status) for i, label, status in owner.phones]
             owner.cells = [owner.name, *(i for i, _, _ in owner.phones), *owner.emails]
+            owner.cells_of = _tuple_getter(owner.cells)
         self.owners = [o for o in owners.values() if len(o.cells) > 1 or o.name != width]
         # The parsers of property columns present in this file: (field, column index, header, parser).
         self.fact_parsers = [
@@ -162,7 +165,7 @@ class PropertyRadarRows:
         ))
         mailing = None
         for owner in self.owners:
-            if any(cells[i] for i in owner.cells):
+            if any(owner.cells_of(cells)):
                 if mailing is None:
                     mailing = self._mailing(cells) or ()
                 self._owner(cells, owner, mailing or None, parsed)
@@ -199,7 +202,7 @@ class PropertyRadarRows:
                 parsed.unusable_phones += 1
                 continue
             status = cells[status_index].strip()
-            if all(e164 != known for known, _ in phones):
+            if not phones or all(e164 != known for known, _ in phones):
                 phones.append((e164, f"{label}, {status.lower()}"[:32] if status else label))
         email = ""
         for index in columns.emails:
@@ -212,6 +215,14 @@ class PropertyRadarRows:
             first_name=first, last_name=last, email=email, phones=phones,
             name_key=values.name_key(first, last), role=columns.role, mailing=mailing,
         ))
+
+
+def _tuple_getter(indexes: list[int]):
+    """A callable returning the cells at `indexes` as a tuple (itemgetter of one index returns the cell)."""
+    if len(indexes) == 1:
+        index = indexes[0]
+        return lambda cells: (cells[index],)
+    return itemgetter(*indexes)
 
 
 # Columns with few distinct values: each distinct cell is parsed once per file (errors are not
