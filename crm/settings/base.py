@@ -80,10 +80,11 @@ DATABASES = {
 # Keep connections open between requests: a new PostgreSQL connection per request
 # costs several times the work of a small request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# A `SELECT 1` before a reused connection's first query in each request: ~0.03 ms CPU (client +
-# server), 0.05-0.3 ms wall on this busy 2-core machine, a few % of a webhook request. Kept on by
-# default: without it the first request per worker after a database restart fails (a 500 page, a
-# 503 webhook delivery that OpenPhone repeats). CONN_HEALTH_CHECKS=False turns it off.
+# A `SELECT 1` round trip before a reused connection's first query in each request: measured in
+# bench/webhook.py (2 sync workers) at ~0.25 ms of server CPU per webhook request (1.85 vs 2.1 ms)
+# and ~830 vs ~730 req/s. Kept on by default: without it the first request per worker after a
+# database restart fails (a 500 page; a 503 webhook delivery, which OpenPhone repeats).
+# CONN_HEALTH_CHECKS=False turns it off where that trade is wanted.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
