@@ -261,6 +261,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="measurements of each endpoint (default 2)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="threads per gunicorn worker (default 1 = sync workers; more = gthread workers, whose"
+        " requests wait for their commits together)",
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm_webhook_bench")
@@ -289,7 +294,8 @@ def main() -> None:
 
     port = _free_port()
     server = subprocess.Popen(
-        [GUNICORN, "crm.wsgi:application", "--workers", str(args.workers), "--worker-class", "sync",
+        [GUNICORN, "crm.wsgi:application", "--workers", str(args.workers),
+         "--worker-class", "sync" if args.threads == 1 else "gthread", "--threads", str(args.threads),
          "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )
@@ -328,7 +334,8 @@ def main() -> None:
     best_hook = max(results["webhook"], key=lambda r: r["rps"])
     print()
     print(f"load generator: {'wrk' if use_wrk else 'python asyncio (wrk not installed)'}, "
-          f"{args.connections} connections, {args.duration} s per measurement, gunicorn {args.workers} sync workers")
+          f"{args.connections} connections, {args.duration} s per measurement, gunicorn {args.workers} "
+          + ("sync workers" if args.threads == 1 else f"gthread workers x {args.threads} threads"))
     print(f"bare Django view : {best_bare['rps']:7.0f} req/s  p50 {best_bare['p50_ms']:5.1f} ms  p99 {best_bare['p99_ms']:5.1f} ms")
     print(f"webhook receiver : {best_hook['rps']:7.0f} req/s  p50 {best_hook['p50_ms']:5.1f} ms  p99 {best_hook['p99_ms']:5.1f} ms"
           f"  (verify + insert + enqueue to Redis; {best_hook['stored']} stored of {best_hook['requests']})")
