@@ -111,7 +111,12 @@ def two_proportion_z_test(successes_a: int, n_a: int, successes_b: int, n_b: int
     return SignificanceTest(z=z, p_value=p_value, significant=p_value < SIGNIFICANCE_LEVEL, leader=leader)
 
 
-def _metric_aggregates(prefix: str = "") -> dict:
+def membership_metric_aggregates(prefix: str = "") -> dict:
+    """Aggregates counting memberships by outcome (enrolled, sent, delivered, replied, ...).
+
+    The one definition of those counts: campaign metrics and the manager dashboard both use it.
+    `prefix` reaches memberships through a relation (e.g. "memberships__").
+    """
     def c(condition: Q | None = None):
         return Count(f"{prefix}id", filter=condition)
 
@@ -136,7 +141,7 @@ def campaign_metrics(*, campaign: Campaign) -> CampaignMetrics:
         CampaignMembership.objects.filter(campaign_id=campaign.pk)
         .order_by()
         .values("variant")
-        .annotate(**_metric_aggregates())
+        .annotate(**membership_metric_aggregates())
     )
     variants = {row["variant"]: VariantMetrics(**row) for row in rows}
     names = VariantMetrics.__dataclass_fields__

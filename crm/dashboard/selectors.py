@@ -22,8 +22,13 @@ from campaigns.reply_classifier import ReplyCategory
 
 # One definition of enrolled/sent/delivered/replied/opted out/interested for campaign memberships:
 # the campaigns app's (its metrics and the dashboard must agree), and its A/B test.
-from campaigns.selectors import SignificanceTest, VariantMetrics, line_sends_today, two_proportion_z_test
-from campaigns.selectors import _metric_aggregates as membership_metric_aggregates
+from campaigns.selectors import (
+    SignificanceTest,
+    VariantMetrics,
+    line_sends_today,
+    membership_metric_aggregates,
+    two_proportion_z_test,
+)
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, OptOutEvent
 
 INTERESTED = ReplyCategory.INTERESTED
