@@ -238,7 +238,7 @@ def contact_bulk_opt_out(*, contacts: Iterable[Contact], reason: str, by_user=No
         )
 
 
-def contact_apply_reply_keywords(*, activity: Activity) -> str:
+def contact_apply_reply_keywords(*, activity: Activity, source: str = "inbound_message") -> str:
     """Act on the words of a homeowner's text (the published list in contacts/opt_out.py).
 
     A request to stop opts the contact out; START/UNSTOP opts them back in; both leave an
@@ -246,6 +246,7 @@ def contact_apply_reply_keywords(*, activity: Activity) -> str:
     timeline and the conversation waits for a person to answer it. Returns "opted_out",
     "opted_in", "help", "superseded" (a later opt-out or opt-in already decided) or "". Safe to
     call twice for the same message: an OptOutEvent already linked to it means it was handled.
+    `source` names what brought the message in ("inbound_message" for webhooks, "openphone_sync").
     """
     from .opt_out import is_help, is_opt_in, is_opt_out, opt_out_reason
 
@@ -265,7 +266,7 @@ def contact_apply_reply_keywords(*, activity: Activity) -> str:
             return "superseded"
         if not events.filter(activity=activity).exists():
             reason = opt_out_reason(text) if outcome == "opted_out" else f"Replied “{' '.join(text.split())[:20]}”"
-            apply(contact=activity.contact, reason=reason, source="inbound_message", activity=activity,
+            apply(contact=activity.contact, reason=reason, source=source, activity=activity,
                   at=activity.occurred_at)
     return outcome
 

@@ -13,10 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contacts.models import ActivityKind, Contact, ContactSource, OptOutEvent
-from contacts.opt_out import is_opt_in, is_opt_out, opt_out_reason
+from contacts.models import ActivityKind, ContactSource
 from contacts.phone import mask_phone, normalize_phone
-from contacts.services import activity_record, contact_get_or_create_by_phone, contact_opt_in, contact_opt_out
+from contacts.services import activity_record, contact_apply_reply_keywords, contact_get_or_create_by_phone
 
 from .client import MAX_PAGE_SIZE, OpenPhoneClient, Page, parse_timestamp
 from .models import SyncCheckpoint, SyncConversation, SyncKind, SyncStage, SyncStatus
@@ -264,6 +263,10 @@ def _fetch_history_page(client: OpenPhoneClient, checkpoint: SyncCheckpoint, ite
     )
 
 
+# What contact_apply_reply_keywords did -> the summary's counter.
+_OUTCOME_COUNTS = {"opted_out": "opt_outs", "opted_in": "opt_ins"}
+
+
 def _record_message(checkpoint: SyncCheckpoint, item: SyncConversation, message: dict, counts: dict) -> None:
     occurred_at = parse_timestamp(message.get("createdAt")) or timezone.now()
     direction = message.get("direction") or ""
@@ -276,24 +279,10 @@ def _record_message(checkpoint: SyncCheckpoint, item: SyncConversation, message:
     counts["messages"] += 1
     counts["messages_new"] += int(created)
     if created and direction == "incoming":
-        _apply_opt_keyword(item.contact, activity, body, occurred_at, counts)
-
-
-def _apply_opt_keyword(contact: Contact, activity, body: str, at: datetime, counts: dict) -> None:
-    """A STOP (or START) found in history we never saw counts, unless a later decision overrides it."""
-    if is_opt_out(body):
-        later_opt_in = OptOutEvent.objects.filter(contact=contact, opted_out=False, occurred_at__gt=at).exists()
-        contact.refresh_from_db(fields=["opted_out", "opted_out_at"])
-        if not contact.opted_out and not later_opt_in:
-            contact_opt_out(contact=contact, reason=opt_out_reason(body), source="openphone_sync",
-                            activity=activity, at=at)
-            counts["opt_outs"] += 1
-    elif is_opt_in(body):
-        contact.refresh_from_db(fields=["opted_out", "opted_out_at"])
-        if contact.opted_out and contact.opted_out_at and contact.opted_out_at < at:
-            contact_opt_in(contact=contact, reason="Replied START (OpenPhone history)", source="openphone_sync",
-                           activity=activity, at=at)
-            counts["opt_ins"] += 1
+        # The same rule as for webhooks: a STOP or START we never saw counts unless a later one decided.
+        outcome = contact_apply_reply_keywords(activity=activity, source="openphone_sync")
+        if outcome in _OUTCOME_COUNTS:
+            counts[_OUTCOME_COUNTS[outcome]] += 1
 
 
 def _record_call(checkpoint: SyncCheckpoint, item: SyncConversation, call: dict, counts: dict) -> None:
