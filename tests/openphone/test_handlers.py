@@ -298,17 +298,21 @@ def _final_call() -> tuple:
     )
 
 
+# The call as the timeline shows it once all four call events are in, whatever their order.
+COMPLETE_CALL = (
+    HOMEOWNER, "call", "incoming", "completed", 76, "https://storage.example.com/rec/a1b2c3d4.mp3",
+    "Homeowner reports a widening crack in the basement wall and wants an estimate.\n\n"
+    "Next steps:\n- Schedule an inspection visit.",
+    "[0:01] (617) 555-0123: Hi, I got your text about the crack.\n"
+    "[1:04] Us: Thanks for calling back. When can we come by?",
+    CALL_ID,
+)
+
+
 def test_call_with_recording_summary_and_transcript(receive):
     for name in CALL_EVENTS:
         assert receive(load_event(name)).status == WebhookEventStatus.PROCESSED
-    assert _final_call() == (
-        HOMEOWNER, "call", "incoming", "completed", 76, "https://storage.example.com/rec/a1b2c3d4.mp3",
-        "Homeowner reports a widening crack in the basement wall and wants an estimate.\n\n"
-        "Next steps:\n- Schedule an inspection visit.",
-        "[0:01] (617) 555-0123: Hi, I got your text about the crack.\n"
-        "[1:04] Us: Thanks for calling back. When can we come by?",
-        CALL_ID,
-    )
+    assert _final_call() == COMPLETE_CALL
     assert Contact.objects.get().source == "inbound"
 
 
@@ -316,14 +320,7 @@ def test_call_with_recording_summary_and_transcript(receive):
 def test_call_events_in_any_order_give_the_same_call(order, receive):
     for name in order:
         assert receive(load_event(name)).status == WebhookEventStatus.PROCESSED
-    assert _final_call() == (
-        HOMEOWNER, "call", "incoming", "completed", 76, "https://storage.example.com/rec/a1b2c3d4.mp3",
-        "Homeowner reports a widening crack in the basement wall and wants an estimate.\n\n"
-        "Next steps:\n- Schedule an inspection visit.",
-        "[0:01] (617) 555-0123: Hi, I got your text about the crack.\n"
-        "[1:04] Us: Thanks for calling back. When can we come by?",
-        CALL_ID,
-    )
+    assert _final_call() == COMPLETE_CALL
     assert CallDetails.objects.get().activity == Activity.objects.get()
 
 
