@@ -12,12 +12,21 @@ class WebhookEventStatus(models.TextChoices):
 
 
 class WebhookEvent(models.Model):
-    """One OpenPhone event, keyed by OpenPhone's event id so a redelivery is recognised."""
+    """One OpenPhone event, keyed by OpenPhone's event id so a redelivery is recognised.
 
-    event_id = models.CharField(max_length=100, unique=True, help_text="OpenPhone's id (EV...).")
-    type = models.CharField(max_length=64, db_index=True)
+    Every delivery writes one row while OpenPhone waits for the answer, so the table carries only
+    the indexes something reads: the primary key (admin list, newest first), the event id (redelivery
+    check) and a small partial index over the pending rows (dispatcher and sweep).
+    """
+
+    event_id = models.CharField(max_length=100, help_text="OpenPhone's id (EV...).")
+    type = models.CharField(max_length=64)
     payload = models.JSONField(help_text="The event as received.")
     received_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the event was last handed to the processing queue; empty until the dispatcher takes it.",
+    )
     processed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(
         max_length=16, choices=WebhookEventStatus.choices, default=WebhookEventStatus.PENDING
@@ -26,9 +35,13 @@ class WebhookEvent(models.Model):
     last_error = models.TextField(blank=True, help_text="Error and traceback of the last failed attempt.")
 
     class Meta:
-        ordering = ["-received_at"]
+        # Newest first by primary key: ids grow with arrival, and the key's index serves the order.
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["event_id"], name="webhook_event_id_unique")]
         indexes = [
-            models.Index(fields=["status", "received_at"], name="webhook_pending_sweep_idx"),
+            models.Index(
+                fields=["id"], name="webhook_pending_idx", condition=models.Q(status=WebhookEventStatus.PENDING)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 # An event failing for a passing reason (database hiccup, OpenPhone 5xx) is tried this many
 # times in all before it is marked failed; Celery's backoff spreads them over about an hour.
 MAX_ATTEMPTS = 8
-# A pending event older than this was lost on its way through the queue (or its worker died):
-# well past the retry backoff of a healthy queue, short enough that a reply is not noticed late.
+# An event queued this long ago and still pending lost its queue message (or its worker died):
+# well past the first retries of a healthy queue, short enough that a reply is not noticed late.
 SWEEP_PENDING_AFTER = timedelta(minutes=10)
 # Events re-queued by one sweep; the next sweep takes the rest.
 SWEEP_BATCH_SIZE = 500
@@ -37,26 +37,75 @@ class TransientEventError(Exception):
 # Errors worth retrying: the database or a service was unavailable, not the event's fault.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, TransientEventError)
 
+# Events handed to the queue per dispatcher transaction: one SELECT ... FOR UPDATE and one UPDATE
+# each, so a backlog of thousands after an outage goes out in a few quick transactions.
+DISPATCH_BATCH_SIZE = 500
+# How long a raised dispatch flag lasts if its dispatcher never runs (worker down, message lost).
+# After it, the next delivery queues a dispatcher again; the sweep catches the rest meanwhile.
+DISPATCH_FLAG_TTL_SECONDS = 60
+
 
 def _queue(event_pk: int) -> None:
     from .tasks import process_webhook_event
 
-    # No publish retries: with the broker down the caller (a webhook delivery waiting for its
-    # answer) fails fast; the event is stored and the sweep queues it again.
-    process_webhook_event.apply_async((event_pk,), retry=False)
+    # No publish retries: with the broker down the caller fails fast; the event is stored and the
+    # sweep queues it again. No queue declaration per message either: Redis needs none.
+    process_webhook_event.apply_async((event_pk,), retry=False, declare=[])
 
 
 def _queue_on_commit(event_pk: int) -> None:
-    # robust: if the broker is down the event is already stored and the sweep queues it later;
-    # the delivery must still be acknowledged. (A named function, not a partial: Django names the
-    # callback when it logs a robust failure.)
+    # robust: if the broker is down the event is already stored and the sweep queues it later.
+    # (A named function, not a partial: Django names the callback when it logs a robust failure.)
     def queue_processing() -> None:
         _queue(event_pk)
 
     transaction.on_commit(queue_processing, robust=True)
 
 
-# --- Receiving -----------------------------------------------------------------------------------
+# --- Dispatch: from "stored" to "queued" ----------------------------------------------------------
+#
+# A delivery is answered as soon as it is stored. Queueing a Celery task costs more CPU than the
+# insert (~0.5 ms), so the receiver does not queue one per event: it raises a flag in Redis (SET NX,
+# one round trip) and only the delivery that raises it queues a dispatcher task. The dispatcher
+# lowers the flag first and then queues every stored event not yet queued, one processing task per
+# event. An event stored after the flag was lowered raises it again, so no event waits for a
+# dispatcher that has already looked; under load one dispatcher queues hundreds of events.
+
+def _dispatch_flag_key() -> str:
+    # Namespaced by database: test databases and several deployments can share one Redis.
+    return f"openphone:webhook-dispatch:{settings.DATABASES['default']['NAME']}"
+
+
+def _dispatch_flag_client():
+    """Redis for the flag; None where tasks run in-process (no coalescing needed) or there is no Redis."""
+    from crm.celery import app
+    from crm.redis_client import redis_client
+
+    return None if app.conf.task_always_eager else redis_client()
+
+
+def _dispatch_soon() -> None:
+    """See that a dispatcher will run after this moment; one Redis round trip when one is already due."""
+    from .tasks import dispatch_webhook_events
+
+    client = _dispatch_flag_client()
+    if client is not None and not client.set(_dispatch_flag_key(), 1, nx=True, ex=DISPATCH_FLAG_TTL_SECONDS):
+        return
+    try:
+        dispatch_webhook_events.apply_async(retry=False, declare=[])
+    except Exception:
+        if client is not None:
+            client.delete(_dispatch_flag_key())  # the next delivery tries again
+        raise
+
+
+def _dispatch_on_commit() -> None:
+    # robust: with Redis or the broker down the event is stored; the sweep dispatches it.
+    def dispatch_stored_events() -> None:
+        _dispatch_soon()
+
+    transaction.on_commit(dispatch_stored_events, robust=True)
+
 
 def _insert_event_if_new(*, event_id: str, type: str, payload: dict) -> int | None:
     """Insert the event unless its id is stored already; its new primary key, or None for a redelivery.
@@ -88,15 +137,41 @@ def _insert_event_if_new(*, event_id: str, type: str, payload: dict) -> int | No
 
 
 def webhook_event_record(*, event_id: str, type: str, payload: dict) -> tuple[WebhookEvent | None, bool]:
-    """Store a delivery and queue its processing once committed; returns (event, created).
+    """Store a delivery and, once committed, see that a dispatcher queues it; returns (event, created).
 
     A redelivery of a stored event id creates nothing and queues nothing: (None, False).
     """
     pk = _insert_event_if_new(event_id=event_id, type=type, payload=payload)
     if pk is None:
         return None, False
-    _queue_on_commit(pk)
+    _dispatch_on_commit()
     return WebhookEvent(pk=pk, event_id=event_id, type=type, payload=payload), True
+
+
+def webhook_events_dispatch(*, batch_size: int = DISPATCH_BATCH_SIZE) -> int:
+    """Queue processing for every stored event not queued yet, oldest first; returns how many.
+
+    Safe to run concurrently: each batch locks its rows (SKIP LOCKED), marks them queued and queues
+    their tasks when it commits, so no event is queued by two dispatchers.
+    """
+    client = _dispatch_flag_client()
+    if client is not None:
+        client.delete(_dispatch_flag_key())  # before reading: a later event raises the flag again
+    total = 0
+    while True:
+        with transaction.atomic():
+            pks = list(
+                WebhookEvent.objects.select_for_update(skip_locked=True)
+                .filter(status=WebhookEventStatus.PENDING, queued_at__isnull=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            WebhookEvent.objects.filter(pk__in=pks).update(queued_at=timezone.now())
+            for pk in pks:
+                _queue_on_commit(pk)
+        total += len(pks)
+        if len(pks) < batch_size:
+            return total
 
 
 def webhook_events_requeue(*, events: QuerySet[WebhookEvent]) -> int:
@@ -110,6 +185,7 @@ def webhook_events_requeue(*, events: QuerySet[WebhookEvent]) -> int:
         WebhookEvent.objects.filter(pk__in=pks).exclude(status=WebhookEventStatus.PENDING).update(
             status=WebhookEventStatus.PENDING, processed_at=None
         )
+        WebhookEvent.objects.filter(pk__in=pks).update(queued_at=timezone.now())
         for pk in pks:
             _queue_on_commit(pk)
     return len(pks)
@@ -118,15 +194,22 @@ def webhook_events_requeue(*, events: QuerySet[WebhookEvent]) -> int:
 def webhook_events_requeue_stale(
     *, older_than: timedelta = SWEEP_PENDING_AFTER, limit: int = SWEEP_BATCH_SIZE
 ) -> int:
-    """Queue again the events still pending `older_than` after they arrived, oldest first."""
+    """Queue again the events queued more than `older_than` ago and still pending, oldest first.
+
+    Their queue message was lost or their worker died (or their retries are still running: the
+    task skips an event another worker holds and leaves a processed one alone).
+    """
     cutoff = timezone.now() - older_than
-    pks = list(
-        WebhookEvent.objects.filter(status=WebhookEventStatus.PENDING, received_at__lt=cutoff)
-        .order_by("received_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in pks:
-        _queue(pk)
+    with transaction.atomic():
+        pks = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=WebhookEventStatus.PENDING, queued_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        WebhookEvent.objects.filter(pk__in=pks).update(queued_at=timezone.now())
+        for pk in pks:
+            _queue_on_commit(pk)
     if pks:
         logger.warning("Re-queued %d OpenPhone webhook event(s) left pending", len(pks))
     return len(pks)

@@ -29,6 +29,12 @@ def process_webhook_event(self, event_pk: int) -> str:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def dispatch_webhook_events() -> int:
+    """Queue one processing task per stored event not queued yet (the receiver queues this task)."""
+    return services.webhook_events_dispatch()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def sweep_pending_webhook_events() -> int:
-    """Queue again the events still pending long after they arrived (scheduled by django-celery-beat)."""
-    return services.webhook_events_requeue_stale()
+    """Queue the events no dispatcher queued, and again those still pending long after (django-celery-beat)."""
+    return services.webhook_events_dispatch() + services.webhook_events_requeue_stale()

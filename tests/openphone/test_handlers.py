@@ -13,6 +13,7 @@ from contacts.services import message_send
 from crm import sms
 from openphone.models import CallDetails, WebhookEvent, WebhookEventStatus
 from openphone.services import webhook_events_requeue
+from openphone.tasks import process_webhook_event
 from tests.factories import ActivityFactory, ContactFactory
 
 from .sender import deliver, load_event
@@ -116,10 +117,11 @@ def test_text_from_invalid_number_fails_saying_which_field(receive):
 
 def test_processing_a_text_runs_a_bounded_number_of_queries(client, django_capture_on_commit_callbacks):
     ContactFactory(phone=HOMEOWNER)
-    with django_capture_on_commit_callbacks() as queued:
+    with django_capture_on_commit_callbacks():
         deliver(client, load_event("message.received"))
+    event = WebhookEvent.objects.get()
     with CaptureQueriesContext(connection) as queries:
-        queued[0]()
+        assert process_webhook_event.apply(args=[event.pk]).get() == WebhookEventStatus.PROCESSED
     assert Activity.objects.count() == 1
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     # lock event, contact, conversation (get, create, conversation id x2), activity (get, insert),

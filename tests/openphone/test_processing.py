@@ -123,17 +123,21 @@ def test_unknown_event_pk_is_harmless():
 # --- Sweep ------------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_sweep_requeues_only_events_left_pending_too_long():
-    lost = _stored("message.received")
+def test_sweep_queues_events_never_queued_and_again_those_queued_long_ago_still_pending(
+    django_capture_on_commit_callbacks,
+):
+    long_ago = timezone.now() - services.SWEEP_PENDING_AFTER - datetime.timedelta(seconds=1)
+    never_queued = _stored("message.received")
+    lost = _stored("message.received", id="EVlostlongago")
     recent = _stored("message.delivered")
     failed = _stored("call.completed.no-participants", id="EVfailedold")
-    WebhookEvent.objects.filter(pk=failed.pk).update(status=WebhookEventStatus.FAILED)
-    WebhookEvent.objects.filter(pk__in=[lost.pk, failed.pk]).update(
-        received_at=timezone.now() - services.SWEEP_PENDING_AFTER - datetime.timedelta(seconds=1)
-    )
-    assert sweep_pending_webhook_events.apply().get() == 1
+    WebhookEvent.objects.filter(pk=failed.pk).update(status=WebhookEventStatus.FAILED, queued_at=long_ago)
+    WebhookEvent.objects.filter(pk=lost.pk).update(queued_at=long_ago)
+    WebhookEvent.objects.filter(pk=recent.pk).update(queued_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_pending_webhook_events.apply().get() == 2
     statuses = dict(WebhookEvent.objects.values_list("pk", "status"))
-    assert statuses == {lost.pk: "processed", recent.pk: "pending", failed.pk: "failed"}
+    assert statuses == {never_queued.pk: "processed", lost.pk: "processed", recent.pk: "pending", failed.pk: "failed"}
 
 
 @pytest.mark.django_db

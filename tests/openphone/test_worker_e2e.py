@@ -14,7 +14,7 @@ from django.db import connections
 from contacts.models import Activity, Contact
 from crm.celery import app as celery_app
 from openphone.models import WebhookEvent, WebhookEventStatus
-from openphone.tasks import process_webhook_event
+from openphone.tasks import dispatch_webhook_events, process_webhook_event
 
 from .sender import deliver, load_event
 
@@ -43,8 +43,9 @@ def worker_queue(monkeypatch):
     RUNS.clear()
     # Settings reach Celery under the CELERY_ namespace: those are the keys to change.
     monkeypatch.setattr(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
-    monkeypatch.setattr(process_webhook_event, "queue", queue, raising=False)
-    monkeypatch.setattr(process_webhook_event, "_exec_options", None)  # recomputed with the queue above
+    for task in (dispatch_webhook_events, process_webhook_event):
+        monkeypatch.setattr(task, "queue", queue, raising=False)
+        monkeypatch.setattr(task, "_exec_options", None)  # recomputed with the queue above
     task_postrun.connect(_after_task)
     try:
         with start_worker(
@@ -68,9 +69,14 @@ def test_signed_webhook_is_processed_by_a_real_worker(client, worker_queue):
         event.refresh_from_db()
 
     assert event.status == WebhookEventStatus.PROCESSED, event.last_error
-    # Processed by the worker's thread from the Redis queue, not run eagerly inside the request.
-    assert RUNS == [("openphone.tasks.process_webhook_event", False, RUNS[0][2])]
-    assert RUNS[0][2] != threading.current_thread().name
+    # The request raised the dispatch flag in Redis and queued the dispatcher, which queued the
+    # event's processing: both ran in the worker's thread from the Redis queue, not inside the request.
+    worker_thread = RUNS[0][2]
+    assert RUNS == [
+        ("openphone.tasks.dispatch_webhook_events", False, worker_thread),
+        ("openphone.tasks.process_webhook_event", False, worker_thread),
+    ]
+    assert worker_thread != threading.current_thread().name
     assert event.attempts == 1
     activity = Activity.objects.get(openphone_id=payload["data"]["object"]["id"])
     assert activity.contact == Contact.objects.get(phone="+16175550123")
