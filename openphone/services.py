@@ -107,11 +107,12 @@ def _dispatch_on_commit() -> None:
     transaction.on_commit(dispatch_stored_events, robust=True)
 
 
-def _insert_event_if_new(*, event_id: str, type: str, payload: dict) -> int | None:
+def _insert_event_if_new(*, event_id: str, type: str, payload: dict, payload_text: str | None) -> int | None:
     """Insert the event unless its id is stored already; its new primary key, or None for a redelivery.
 
     One statement (INSERT ... ON CONFLICT DO NOTHING RETURNING), so it is a transaction by itself in
     autocommit mode: one round trip on the hot path, and a redelivery raises no error to roll back.
+    `payload_text` (the body as received) is stored as it is instead of serializing `payload` again.
     """
     meta = WebhookEvent._meta
     values = {
@@ -129,19 +130,25 @@ def _insert_event_if_new(*, event_id: str, type: str, payload: dict) -> int | No
     table, pk, key = qn(meta.db_table), qn(meta.pk.column), qn(meta.get_field("event_id").column)
     names, marks = ", ".join(qn(f.column) for f in columns), ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: S608
-    params = [f.get_db_prep_save(values[f.name], connection) for f in columns]
+    params = [
+        payload_text if f.name == "payload" and payload_text is not None else f.get_db_prep_save(values[f.name], connection)
+        for f in columns
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     return row[0] if row else None
 
 
-def webhook_event_record(*, event_id: str, type: str, payload: dict) -> tuple[WebhookEvent | None, bool]:
+def webhook_event_record(
+    *, event_id: str, type: str, payload: dict, payload_text: str | None = None
+) -> tuple[WebhookEvent | None, bool]:
     """Store a delivery and, once committed, see that a dispatcher queues it; returns (event, created).
 
+    `payload_text`: the same event as JSON text, when the caller has it (the request body).
     A redelivery of a stored event id creates nothing and queues nothing: (None, False).
     """
-    pk = _insert_event_if_new(event_id=event_id, type=type, payload=payload)
+    pk = _insert_event_if_new(event_id=event_id, type=type, payload=payload, payload_text=payload_text)
     if pk is None:
         return None, False
     _dispatch_on_commit()

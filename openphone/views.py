@@ -8,7 +8,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -27,10 +27,14 @@ class BadEvent(ValueError):
     """The signed body is not an event we can store; the message says what is wrong."""
 
 
-def parse_event(raw_body: bytes, *, delivery_id: str = "") -> tuple[str, str, dict]:
-    """(event id, type, event) from a signed body; unwraps the `{"object": {...event...}}` form."""
+def parse_event(raw_body: bytes, *, delivery_id: str = "") -> tuple[str, str, dict, str]:
+    """(event id, type, event, event as JSON text) from a signed body.
+
+    Unwraps the `{"object": {...event...}}` form; otherwise the JSON text is the body as received.
+    """
     try:
-        payload = json.loads(raw_body)
+        text = raw_body.decode("utf-8")
+        payload = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadEvent(f"The body is not valid JSON: {exc}") from None
     if not isinstance(payload, dict):
@@ -38,6 +42,7 @@ def parse_event(raw_body: bytes, *, delivery_id: str = "") -> tuple[str, str, di
     wrapped = payload.get("object")
     if "type" not in payload and isinstance(wrapped, dict) and "type" in wrapped:
         payload = wrapped
+        text = json.dumps(payload)
     event_id = payload.get("id") or delivery_id
     event_type = payload.get("type")
     if not isinstance(event_id, str) or not event_id:
@@ -48,7 +53,7 @@ def parse_event(raw_body: bytes, *, delivery_id: str = "") -> tuple[str, str, di
         raise BadEvent(f"The event `id` is longer than {_EVENT_ID_MAX} characters.")
     if len(event_type) > _TYPE_MAX:
         raise BadEvent(f"The event `type` is longer than {_TYPE_MAX} characters.")
-    return event_id, event_type, payload
+    return event_id, event_type, payload, text
 
 
 @csrf_exempt
@@ -68,12 +73,20 @@ def openphone_webhook(request):
         logger.warning("OpenPhone webhook refused (401): %s", exc)
         return JsonResponse({"detail": "Missing or invalid signature."}, status=401)
     try:
-        event_id, event_type, payload = parse_event(raw_body, delivery_id=request.headers.get("webhook-id", ""))
+        event_id, event_type, payload, payload_text = parse_event(
+            raw_body, delivery_id=request.headers.get("webhook-id", "")
+        )
     except BadEvent as exc:
         logger.warning("OpenPhone webhook refused (400): %s", exc)
         return JsonResponse({"detail": str(exc)}, status=400)
     try:
-        _, created = webhook_event_record(event_id=event_id, type=event_type, payload=payload)
+        _, created = webhook_event_record(
+            event_id=event_id, type=event_type, payload=payload, payload_text=payload_text
+        )
+    except DataError as exc:
+        # The database refuses the JSON itself (a \u0000 escape, NaN): retrying cannot help.
+        logger.warning("OpenPhone event %s (%s) refused (400): %s", event_id, event_type, exc.__class__.__name__)
+        return JsonResponse({"detail": "The event's JSON cannot be stored (NUL characters or NaN?)."}, status=400)
     except DatabaseError as exc:
         # Not stored: a 5xx makes OpenPhone deliver it again later.
         logger.error("OpenPhone event %s (%s) could not be stored: %s", event_id, event_type, exc.__class__.__name__)

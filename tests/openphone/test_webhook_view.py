@@ -110,6 +110,17 @@ def test_event_wrapped_in_object_is_unwrapped(client):
     assert (event.event_id, event.type, event.payload) == (inner["id"], "message.delivered", inner)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite stores NUL characters in JSON text")
+@pytest.mark.django_db(transaction=True)  # autocommit as in production: the refused insert aborts nothing else
+def test_json_the_database_refuses_is_400_not_a_retry_forever(client):
+    payload = load_event("message.received")
+    payload["data"]["object"]["text"] = "nul \u0000 inside"
+    response = deliver(client, payload)
+    assert response.status_code == 400
+    assert "cannot be stored" in response.json()["detail"]
+    assert WebhookEvent.objects.count() == 0
+
+
 def test_database_down_answers_503_so_openphone_retries(client, django_capture_on_commit_callbacks):
     # A database outage cannot be provoked inside a test transaction: the insert fails as psycopg reports one.
     def database_down(execute, sql, params, many, context):
