@@ -20,6 +20,8 @@ import tenacity
 import urllib3.exceptions
 from django.conf import settings
 
+from .rate_limit import RedisRateLimiter
+
 logger = logging.getLogger(__name__)
 
 # OpenPhone allows 10 requests per second per API key (contract section 3).
@@ -268,9 +270,19 @@ _buckets: dict[str, TokenBucket] = {}
 _buckets_lock = threading.Lock()
 
 
-def shared_throttle(api_key: str, *, rate: float | None = None) -> TokenBucket:
-    """The process-wide bucket for an API key (OpenPhone's limit is per key, not per client)."""
+def shared_throttle(api_key: str, *, rate: float | None = None) -> TokenBucket | RedisRateLimiter:
+    """The throttle for an API key (OpenPhone's limit is per key, not per client).
+
+    With Redis configured (and OPENPHONE_THROTTLE_ACROSS_PROCESSES on), one rate shared by every
+    process; otherwise a bucket shared by the threads of this process.
+    """
     rate = rate or float(getattr(settings, "OPENPHONE_RATE_LIMIT_PER_SECOND", DEFAULT_RATE_PER_SECOND))
+    if getattr(settings, "OPENPHONE_THROTTLE_ACROSS_PROCESSES", True):
+        from crm.redis_client import redis_client
+
+        client = redis_client()
+        if client is not None:
+            return RedisRateLimiter(client, api_key=api_key, rate=rate, capacity=DEFAULT_BURST)
     with _buckets_lock:
         bucket = _buckets.get(api_key)
         if bucket is None or bucket.rate != rate:
@@ -333,7 +345,7 @@ class OpenPhoneClient:
         max_attempts: int | None = None,
         backoff_initial: float | None = None,
         backoff_max: float | None = None,
-        throttle: TokenBucket | None = None,
+        throttle: TokenBucket | RedisRateLimiter | None = None,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
     ):

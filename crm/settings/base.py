@@ -155,6 +155,9 @@ OPENPHONE_WEBHOOK_SECRET = env("OPENPHONE_WEBHOOK_SECRET", default="")
 OPENPHONE_PHONE_NUMBER_ID = env("OPENPHONE_PHONE_NUMBER_ID", default="")
 # API client: OpenPhone allows 10 requests/second per key (shared by the threads of one process).
 OPENPHONE_RATE_LIMIT_PER_SECOND = env.float("OPENPHONE_RATE_LIMIT_PER_SECOND", default=10.0)
+# The limit is per API key, not per process: with Redis, every process books its requests in one
+# shared schedule (openphone/rate_limit.py); off, or without Redis, each process keeps its own.
+OPENPHONE_THROTTLE_ACROSS_PROCESSES = env.bool("OPENPHONE_THROTTLE_ACROSS_PROCESSES", default=True)
 OPENPHONE_CONNECT_TIMEOUT = env.float("OPENPHONE_CONNECT_TIMEOUT", default=5.0)
 OPENPHONE_READ_TIMEOUT = env.float("OPENPHONE_READ_TIMEOUT", default=30.0)
 # Attempts per request on 429, 5xx and network errors (a send is repeated only when surely not received).

@@ -17,6 +17,9 @@ OPENPHONE_BASE_URL = "http://127.0.0.1:1"  # nothing listens: a test must point 
 OPENPHONE_WEBHOOK_SIGNING_KEY = "YXR0YWNrLWEtY3JhY2stdGVzdC1zaWduaW5nLWtleSE="
 OPENPHONE_WEBHOOK_SECRET = "whsec_YXR0YWNrLWEtY3JhY2stc3RhbmRhcmQtd2ViaG9va3M="
 OPENPHONE_PHONE_NUMBER_ID = "PNtoDbDhuz"
+# Parallel test processes share one Redis: a shared schedule would make them wait for each other.
+# tests/openphone/test_rate_limit.py exercises the shared limiter on its own keys.
+OPENPHONE_THROTTLE_ACROSS_PROCESSES = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
