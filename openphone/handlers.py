@@ -248,6 +248,7 @@ def call_recording_url(call: dict) -> str:
 
 
 def call_direction(call: dict) -> str:
+    """`outgoing` or `incoming` (anything but `outgoing` is a call to us, as OpenPhone has only the two)."""
     return Direction.OUTGOING if call.get("direction") == Direction.OUTGOING else Direction.INCOMING
 
 
