@@ -26,6 +26,8 @@ from contacts.services import (
 )
 
 from . import services
+from .client import OpenPhoneClient, OpenPhoneError, OpenPhoneNotFound
+from .lines import line_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -170,29 +172,72 @@ def handle_message_status(payload: dict) -> None:
 
 # --- Calls ----------------------------------------------------------------------------------------
 
-def _call_counterparty(call: dict) -> str:
-    """The homeowner's number on a call: v4 `participants`, v3 `from`/`to` by direction."""
+# Attempts of the re-fetch of a call that came without participants. The event's task retries a
+# failure with backoff, so the client need not ride out an outage while it holds the event's row
+# lock and transaction: one quick second try for a blip, then the event waits for its retry.
+REFETCH_MAX_ATTEMPTS = 2
+
+
+def _call_refetched_participants(call_id: str) -> list:
+    """The participants OpenPhone now lists for the call (contract 8.4: empty on some deliveries).
+
+    OpenPhone unreachable, 5xx or 429: TransientEventError (the event stays pending and is retried).
+    No such call (404): PayloadError. Any other refusal (401, 403) is raised as it is.
+    """
+    try:
+        call = OpenPhoneClient(max_attempts=REFETCH_MAX_ATTEMPTS).get_call(call_id)
+    except OpenPhoneNotFound as exc:
+        raise PayloadError(
+            f"Call {call_id} arrived without participants, and OpenPhone has no such call "
+            f"(GET /v1/calls/{call_id} answered 404)."
+        ) from exc
+    except OpenPhoneError as exc:
+        if exc.retryable:
+            raise services.TransientEventError(
+                f"Call {call_id} arrived without participants and could not be re-fetched: {exc}"
+            ) from exc
+        raise
+    participants = call.get("participants") if isinstance(call, dict) else None
+    if not participants:
+        raise PayloadError(
+            f"Call {call_id} arrived without participants, and OpenPhone lists none for it either "
+            f"(GET /v1/calls/{call_id})."
+        )
+    return participants
+
+
+def _call_counterparty(call: dict) -> str | None:
+    """The homeowner's number on a call: v4 `participants`, v3 `from`/`to` by direction.
+
+    `participants` holds the homeowner and our own line (observed: theirs first, ours second); our
+    lines' numbers are left out when OpenPhone has told us them (openphone.lines), else a number we
+    know wins, else the first. None when every participant is one of our lines (a call between them).
+    """
     participants = call.get("participants")
+    if not participants and not ("from" in call or "to" in call):
+        participants = _call_refetched_participants(_required(call, "id"))
     if participants:
         numbers = [n for n in (try_normalize_phone(p) for p in participants if isinstance(p, str)) if n]
         if not numbers:
             raise PayloadError("`data.object.participants` holds no valid phone number.")
-        # Observed deliveries list the other party first and our line second; prefer a number we know.
-        for number in numbers:
-            if contact_get_by_phone(phone=number) is not None:
-                return number
+        numbers = list(dict.fromkeys(numbers))
+        if len(numbers) > 1:
+            ours = line_numbers()
+            if ours is not None:
+                numbers = [n for n in numbers if n not in ours]
+                if not numbers:
+                    return None
+        if len(numbers) > 1:
+            for number in numbers:
+                if contact_get_by_phone(phone=number) is not None:
+                    return number
         return numbers[0]
-    if "from" in call or "to" in call:
-        incoming = call.get("direction") != Direction.OUTGOING
-        field = "from" if incoming else "to"
-        return _phone(call.get(field), field)
-    raise PayloadError(
-        f"Call {call.get('id')} arrived without participants. Re-fetching it from OpenPhone "
-        "(GET /v1/calls/{id}) is not wired in yet: reprocess this event once it is."
-    )
+    incoming = call.get("direction") != Direction.OUTGOING
+    field = "from" if incoming else "to"
+    return _phone(call.get(field), field)
 
 
-def _recording_url(call: dict) -> str:
+def call_recording_url(call: dict) -> str:
     """The first finished recording's URL (v4 `recordings`, v3 `media`)."""
     for key in ("recordings", "media"):
         for item in call.get(key) or []:
@@ -202,37 +247,78 @@ def _recording_url(call: dict) -> str:
     return ""
 
 
-def handle_call_completed(payload: dict) -> None:
-    """A call ended: a call (answered or missed) or a voicemail on the homeowner's timeline."""
-    call = event_object(payload)
-    call_id = _required(call, "id")
-    direction = Direction.OUTGOING if call.get("direction") == Direction.OUTGOING else Direction.INCOMING
-    phone = _call_counterparty(call)
-    voicemail = call.get("voicemail") if isinstance(call.get("voicemail"), dict) else {}
+def call_direction(call: dict) -> str:
+    """`outgoing` or `incoming` (anything but `outgoing` is a call to us, as OpenPhone has only the two)."""
+    return Direction.OUTGOING if call.get("direction") == Direction.OUTGOING else Direction.INCOMING
+
+
+def call_was_answered(call: dict) -> bool:
+    """False for a call that rang out: any status but `completed`, or an incoming call never answered."""
+    if (call.get("status") or "completed") != "completed":
+        return False
+    return call_direction(call) == Direction.OUTGOING or bool(call.get("answeredAt"))
+
+
+def call_record_from_openphone(
+    *,
+    call: dict,
+    contact: Contact,
+    occurred_at: datetime,
+    phone_number_id: str,
+    voicemail: dict | None = None,
+    openphone_conversation_id: str | None = None,
+) -> tuple[Activity, bool]:
+    """Record an OpenPhone call object (a webhook's or the REST API's) on the contact's timeline.
+
+    The one rule for webhooks and the history sync: an incoming call completed without being
+    answered is `missed`; a call with a voicemail (v3 `voicemail.url`, REST `recordingUrl`) is a
+    voicemail with its duration and recording. Details held for the call are attached.
+    """
+    direction = call_direction(call)
     status = call.get("status") or "completed"
     if direction == Direction.INCOMING and status == "completed" and not call.get("answeredAt"):
         status = "missed"
-    kind = ActivityKind.VOICEMAIL if voicemail.get("url") else ActivityKind.CALL
+    voicemail = voicemail if isinstance(voicemail, dict) else {}
+    voicemail_url = voicemail.get("url") or voicemail.get("recordingUrl") or ""
+    kind = ActivityKind.VOICEMAIL if voicemail_url else ActivityKind.CALL
     duration = _duration(call.get("duration"))
     if kind == ActivityKind.VOICEMAIL and voicemail.get("duration") is not None:
         duration = _duration(voicemail.get("duration"))
-    services.call_record(
-        call_id=call_id,
-        contact=_contact_for(phone, source=ContactSource.INBOUND if direction == Direction.INCOMING
-                             else ContactSource.OPENPHONE),
+    return services.call_record(
+        call_id=_required(call, "id"),
+        contact=contact,
         kind=kind,
         direction=direction,
-        occurred_at=_when(call, payload),
-        phone_number_id=_line(call),
+        occurred_at=occurred_at,
+        phone_number_id=phone_number_id,
         status=status,
         duration_seconds=duration,
-        recording_url=voicemail.get("url") or _recording_url(call),
+        recording_url=voicemail_url or call_recording_url(call),
+        openphone_conversation_id=openphone_conversation_id,
+    )
+
+
+def handle_call_completed(payload: dict) -> None:
+    """A call ended: a call (answered or missed) or a voicemail on the homeowner's timeline."""
+    call = event_object(payload)
+    _required(call, "id")
+    phone = _call_counterparty(call)
+    if phone is None:
+        logger.debug("Call %s is between our own lines; no homeowner to record it for", call.get("id"))
+        return
+    incoming = call_direction(call) == Direction.INCOMING
+    call_record_from_openphone(
+        call=call,
+        contact=_contact_for(phone, source=ContactSource.INBOUND if incoming else ContactSource.OPENPHONE),
+        occurred_at=_when(call, payload),
+        phone_number_id=_line(call),
+        voicemail=call.get("voicemail"),
     )
 
 
 def handle_call_recording_completed(payload: dict) -> None:
     call = event_object(payload)
-    url = _recording_url(call)
+    url = call_recording_url(call)
     if url:
         services.call_details_attach(call_id=_required(call, "id"), recording_url=url)
 

@@ -318,6 +318,7 @@ def call_record(
     status: str,
     duration_seconds: int | None,
     recording_url: str = "",
+    openphone_conversation_id: str | None = None,
 ) -> tuple[Activity, bool]:
     """Record a finished call (or voicemail) with whatever recording, summary, transcript was held for it."""
     with transaction.atomic():
@@ -334,6 +335,7 @@ def call_record(
             recording_url=recording_url or details.recording_url or None,
             summary=details.summary or None,
             transcript=details.transcript or None,
+            openphone_conversation_id=openphone_conversation_id,
         )
         if details.activity_id != activity.pk:
             details.activity = activity

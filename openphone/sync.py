@@ -1,23 +1,34 @@
 """Pull OpenPhone history (conversations, then each one's messages and calls) into contacts and activities.
 
 Resumable: every page is written together with its SyncCheckpoint in one transaction, and
-activities are keyed by OpenPhone id, so running again or resuming never duplicates.
+activities are keyed by OpenPhone id, so running again or resuming never duplicates. Calls come
+with their recording, AI summary, transcript or voicemail, recorded by the webhooks' own code.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from contacts.models import ActivityKind, ContactSource
+from contacts.models import Activity, ActivityKind, ContactSource, Direction
 from contacts.phone import mask_phone, normalize_phone
 from contacts.services import activity_record, contact_apply_reply_keywords, contact_get_or_create_by_phone
 
-from .client import MAX_PAGE_SIZE, OpenPhoneClient, Page, parse_timestamp
+from . import services
+from .client import MAX_PAGE_SIZE, OpenPhoneClient, OpenPhoneNotFound, Page, parse_timestamp
+from .handlers import (
+    call_direction,
+    call_record_from_openphone,
+    call_recording_url,
+    call_was_answered,
+    summary_text,
+    transcript_text,
+)
 from .models import SyncCheckpoint, SyncConversation, SyncKind, SyncStage, SyncStatus
 
 logger = logging.getLogger(__name__)
@@ -29,6 +40,8 @@ DEFAULT_PAGE_SIZE = MAX_PAGE_SIZE
 COUNT_KEYS = (
     "conversations", "messages", "messages_new", "calls", "calls_new", "contacts_created",
     "skipped_invalid_numbers", "skipped_group_conversations", "opt_outs", "opt_ins",
+    # Calls carrying each detail once their page is written (so a second run reports the same).
+    "recordings", "summaries", "transcripts", "voicemails",
 )
 
 # progress(checkpoint, event, info): event is "conversations_page", "history_page" or "done".
@@ -130,9 +143,12 @@ def sync_line(
     client: OpenPhoneClient | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: Progress | None = None,
+    call_details: bool = True,
 ) -> SyncCheckpoint:
     """Pull one line's history; returns its completed checkpoint (counts in `.counts`).
 
+    `call_details` also fetches each call's recording, summary and transcript (answered calls)
+    or voicemail (unanswered incoming calls): up to three more requests per call.
     On any error the checkpoint is marked failed with the error and the error is raised;
     everything up to the last finished page is kept.
     """
@@ -143,7 +159,7 @@ def sync_line(
         if checkpoint.stage == SyncStage.CONVERSATIONS:
             _pull_conversations(checkpoint, client, page_size, progress)
         if checkpoint.stage == SyncStage.HISTORY:
-            _pull_history(checkpoint, client, page_size, progress)
+            _pull_history(checkpoint, client, page_size, progress, call_details)
     except BaseException as exc:
         _fail(checkpoint, exc)
         raise
@@ -207,8 +223,12 @@ def _queue_conversation(checkpoint: SyncCheckpoint, conversation: dict, counts: 
 
 
 def _pull_history(checkpoint: SyncCheckpoint, client: OpenPhoneClient, page_size: int,
-                  progress: Progress | None) -> None:
-    """Stage 2: for each queued conversation, its messages then its calls, page by page."""
+                  progress: Progress | None, call_details: bool = True) -> None:
+    """Stage 2: for each queued conversation, its messages then its calls, page by page.
+
+    A calls page's details are fetched before its transaction opens (no transaction waits on
+    OpenPhone) and written with the page, so a crash in between leaves nothing half done.
+    """
     remaining = checkpoint.conversations.filter(done=False)
     while True:
         item = checkpoint.current_conversation
@@ -224,13 +244,14 @@ def _pull_history(checkpoint: SyncCheckpoint, client: OpenPhoneClient, page_size
             item.save(update_fields=["contact"])
         kind = checkpoint.current_kind or SyncKind.MESSAGES
         page = _fetch_history_page(client, checkpoint, item, kind, page_size)
+        details = _fetch_call_details(client, page.items) if kind == SyncKind.CALLS and call_details else {}
         with transaction.atomic():
             counts = dict(checkpoint.counts)
             for obj in sorted(page.items, key=lambda o: o.get("createdAt") or ""):
                 if kind == SyncKind.MESSAGES:
                     _record_message(checkpoint, item, obj, counts)
                 else:
-                    _record_call(checkpoint, item, obj, counts)
+                    _record_call(checkpoint, item, obj, counts, details.get(obj.get("id")))
             checkpoint.counts = counts
             if page.next_page_token:
                 checkpoint.current_kind = kind
@@ -285,14 +306,91 @@ def _record_message(checkpoint: SyncCheckpoint, item: SyncConversation, message:
             counts[_OUTCOME_COUNTS[outcome]] += 1
 
 
-def _record_call(checkpoint: SyncCheckpoint, item: SyncConversation, call: dict, counts: dict) -> None:
-    duration = call.get("duration")
-    _, created = activity_record(
-        contact=item.contact, kind=ActivityKind.CALL, direction=call.get("direction") or "",
-        openphone_id=call["id"], occurred_at=parse_timestamp(call.get("createdAt")) or timezone.now(),
-        phone_number_id=checkpoint.line, status=call.get("status") or "",
-        duration_seconds=int(duration) if isinstance(duration, int | float) else None,
+@dataclass
+class FetchedCallDetails:
+    """What OpenPhone holds for one call beyond the call itself, as the webhooks would record it."""
+
+    recording_url: str = ""
+    summary: str = ""
+    transcript: str = ""
+    voicemail: dict | None = None
+    """The REST voicemail object (`recordingUrl`, `duration`, `transcript`) when one was left."""
+
+
+def _absent_on_404(fetch: Callable[[str], object], call_id: str):
+    """The detail, or None when OpenPhone has none (404: no AI on the plan, nothing recorded)."""
+    try:
+        return fetch(call_id)
+    except OpenPhoneNotFound:
+        return None
+
+
+def _finished(obj) -> bool:
+    """A summary, transcript or voicemail that is final (`in-progress` or `absent` ones are not kept)."""
+    return isinstance(obj, dict) and obj.get("status") in (None, "completed")
+
+
+def _fetch_call_details(client: OpenPhoneClient, calls: list[dict]) -> dict[str, FetchedCallDetails]:
+    """Recording, summary, transcript (answered calls) or voicemail (unanswered incoming) by call id.
+
+    What an earlier run or a webhook already put on the call is not asked for again. Requests go
+    through the client, so its throttle and retries apply; errors other than 404 are raised.
+    """
+    ids = [call["id"] for call in calls if isinstance(call.get("id"), str)]
+    recorded = {
+        row["openphone_id"]: row
+        for row in Activity.objects.filter(openphone_id__in=ids).values(
+            "openphone_id", "kind", "recording_url", "summary", "transcript"
+        )
+    }
+    fetched: dict[str, FetchedCallDetails] = {}
+    for call in calls:
+        call_id = call.get("id")
+        if not isinstance(call_id, str):
+            continue
+        have = recorded.get(call_id, {})
+        details = FetchedCallDetails()
+        if call_was_answered(call):
+            if not have.get("recording_url"):
+                recordings = _absent_on_404(client.get_call_recordings, call_id) or []
+                details.recording_url = call_recording_url({"recordings": recordings})
+            if not have.get("summary"):
+                summary = _absent_on_404(client.get_call_summary, call_id)
+                details.summary = summary_text(summary) if _finished(summary) else ""
+            if not have.get("transcript"):
+                transcript = _absent_on_404(client.get_call_transcript, call_id)
+                details.transcript = transcript_text(transcript) if _finished(transcript) else ""
+        elif call_direction(call) == Direction.INCOMING and have.get("kind") != ActivityKind.VOICEMAIL:
+            voicemail = _absent_on_404(client.get_call_voicemail, call_id)
+            if _finished(voicemail) and voicemail.get("recordingUrl"):
+                details.voicemail = voicemail
+                details.transcript = str(voicemail.get("transcript") or "").strip()
+        fetched[call_id] = details
+    return fetched
+
+
+def _record_call(checkpoint: SyncCheckpoint, item: SyncConversation, call: dict, counts: dict,
+                 details: FetchedCallDetails | None = None) -> None:
+    """The call through the webhooks' own code: same status, kind and details as call.completed gives."""
+    details = details or FetchedCallDetails()
+    if details.recording_url or details.summary or details.transcript:
+        # Held on the call's CallDetails row first, so the call is created with them in one write.
+        services.call_details_attach(
+            call_id=call["id"], recording_url=details.recording_url, summary=details.summary,
+            transcript=details.transcript,
+        )
+    activity, created = call_record_from_openphone(
+        call=call, contact=item.contact, occurred_at=parse_timestamp(call.get("createdAt")) or timezone.now(),
+        phone_number_id=checkpoint.line, voicemail=details.voicemail,
         openphone_conversation_id=item.openphone_conversation_id,
     )
     counts["calls"] += 1
     counts["calls_new"] += int(created)
+    for key, present in (
+        ("recordings", activity.recording_url and activity.kind == ActivityKind.CALL),
+        ("voicemails", activity.kind == ActivityKind.VOICEMAIL),
+        ("summaries", activity.summary),
+        ("transcripts", activity.transcript),
+    ):
+        # .get: a checkpoint started before these counters existed can still be resumed.
+        counts[key] = counts.get(key, 0) + int(bool(present))

@@ -238,7 +238,11 @@ class FakeOpenPhone:
     def add_call(self, participant: str, *, direction: str = "incoming", status: str = "completed",
                  duration: int = 60, line_id: str = DEFAULT_LINE_ID, created_at: datetime | None = None,
                  id: str | None = None, recording_url: str | None = None, summary: list[str] | None = None,
-                 transcript: list[dict] | None = None, voicemail: dict | None = None) -> dict:
+                 next_steps: list[str] | None = None, transcript: list[dict] | None = None,
+                 voicemail: dict | None = None) -> dict:
+        """A call between a homeowner and a line, with what GET /v1/call-recordings, -summaries,
+        -transcripts and -voicemails serve for it (absent ones answer [] or 404, as on a plan without AI).
+        `voicemail` holds REST fields (`recordingUrl`, `duration`, `transcript`)."""
         created = created_at or self.clock()
         conversation = self.conversation_for(line_id, [participant], create_at=created)
         line = self.line(line_id)
@@ -264,7 +268,7 @@ class FakeOpenPhone:
             }]
         if summary is not None:
             self.summaries[call["id"]] = {"callId": call["id"], "status": "completed", "summary": summary,
-                                          "nextSteps": [], "jobs": []}
+                                          "nextSteps": next_steps or [], "jobs": []}
         if transcript is not None:
             self.transcripts[call["id"]] = {"callId": call["id"], "createdAt": call["completedAt"],
                                             "duration": duration, "status": "completed", "dialogue": transcript}
@@ -638,11 +642,24 @@ class SeededHistory:
     calls: list[dict] = field(default_factory=list)
 
 
+def seeded_call_details(call_id: str) -> dict:
+    """The recording, summary and transcript `seed_history(call_details=True)` gives a call, as add_call takes them."""
+    short = call_id[-6:]
+    return {
+        "recording_url": f"https://storage.example.com/rec/{short}.mp3",
+        "summary": [f"Homeowner on call {short} asks about a basement crack."],
+        "next_steps": ["Schedule an inspection visit."],
+        "transcript": [{"content": f"Hello about call {short}.", "start": 1.0, "end": 2.5,
+                        "identifier": "+16175550100", "userId": DEFAULT_USER_ID}],
+    }
+
+
 def seed_history(fake: FakeOpenPhone, *, conversations: int, messages_per: int = 3, calls_per: int = 1,
                  line_id: str = DEFAULT_LINE_ID, start: datetime | None = None,
-                 first_number: int = 2100000) -> SeededHistory:
+                 first_number: int = 2100000, call_details: bool = False) -> SeededHistory:
     """Canned history: `conversations` homeowners (valid +1617... numbers), each with alternating
-    incoming/outgoing texts and some calls, one minute apart, oldest conversation first."""
+    incoming/outgoing texts and some calls, one minute apart, oldest conversation first.
+    With `call_details`, every call has a recording, a summary and a transcript (seeded_call_details)."""
     start = start or datetime(2025, 11, 3, 14, 0, tzinfo=UTC)
     seeded = SeededHistory()
     at = start
@@ -655,8 +672,10 @@ def seed_history(fake: FakeOpenPhone, *, conversations: int, messages_per: int =
                 line_id=line_id, created_at=at))
             at += timedelta(minutes=1)
         for _ in range(calls_per):
+            call_id = new_id("AC")
+            details = seeded_call_details(call_id) if call_details else {}
             seeded.calls.append(fake.add_call(phone, direction="incoming", duration=45, line_id=line_id,
-                                              created_at=at))
+                                              created_at=at, id=call_id, **details))
             at += timedelta(minutes=1)
     return seeded
 

@@ -23,7 +23,7 @@ def _stored(name: str, **changes) -> WebhookEvent:
     return WebhookEvent.objects.create(event_id=payload["id"], type=payload["type"], payload=payload)
 
 
-def test_list_filters_by_status_and_type_and_searches_by_event_id(admin_client):
+def test_list_filters_by_status_and_type_and_searches_by_event_id(admin_client, fake_openphone):
     failed = _stored("call.completed.no-participants")
     webhook_event_process(event_pk=failed.pk)
     text = _stored("message.received")
@@ -44,7 +44,7 @@ def test_list_reads_no_whole_column_to_build_its_filters(admin_client):
     assert not [q["sql"] for q in queries.captured_queries if "DISTINCT" in q["sql"].upper()]
 
 
-def test_event_page_shows_payload_pretty_printed_and_the_error(admin_client):
+def test_event_page_shows_payload_pretty_printed_and_the_error(admin_client, fake_openphone):
     event = _stored("call.completed.no-participants")
     webhook_event_process(event_pk=event.pk)
     page = admin_client.get(reverse("admin:openphone_webhookevent_change", args=[event.pk])).content.decode()
@@ -61,7 +61,7 @@ def test_events_cannot_be_added_edited_or_deleted(admin_client):
     assert WebhookEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_reprocess_action_queues_the_events_through_the_task(admin_client, django_capture_on_commit_callbacks):
+def test_reprocess_action_queues_the_events_through_the_task(admin_client, fake_openphone, django_capture_on_commit_callbacks):
     event = _stored("call.completed.no-participants")
     webhook_event_process(event_pk=event.pk)
     payload = event.payload

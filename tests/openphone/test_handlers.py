@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from contacts.models import Activity, Contact, Conversation, OptOutEvent
 from contacts.services import message_send
 from crm import sms
+from openphone import services as webhook_services
 from openphone.models import CallDetails, WebhookEvent, WebhookEventStatus
 from openphone.services import webhook_events_requeue
 from openphone.tasks import process_webhook_event
@@ -358,11 +359,130 @@ def test_unanswered_incoming_call_is_missed(receive):
     assert (activity.kind, activity.status, activity.contact.phone) == ("call", "missed", "+14135550199")
 
 
-def test_call_without_participants_fails_with_a_clear_error(receive):
+# --- A call.completed without participants: re-fetched from OpenPhone (contract 8.4) -----------------
+
+EMPTY_CALL_ID = "ACf00dfeed000000000000000000000004"  # the call of call.completed.no-participants
+
+
+def _stored_event(name: str, **changes) -> WebhookEvent:
+    payload = load_event(name, **changes)
+    return WebhookEvent.objects.create(event_id=payload["id"], type=payload["type"], payload=payload)
+
+
+def test_call_without_participants_takes_them_from_openphone(receive, fake_openphone):
+    fake_openphone.add_call(HOMEOWNER, id=EMPTY_CALL_ID, duration=12)
+    event = receive(load_event("call.completed.no-participants"))
+    assert (event.status, event.last_error) == (WebhookEventStatus.PROCESSED, "")
+    activity = Activity.objects.get()
+    assert (activity.openphone_id, activity.contact.phone, activity.kind, activity.status, activity.duration_seconds) == (
+        EMPTY_CALL_ID, HOMEOWNER, "call", "completed", 12,
+    )
+    assert list(Contact.objects.values_list("phone", flat=True)) == [HOMEOWNER]  # not our line's number
+    assert [r.path for r in fake_openphone.requests if r.path.startswith("/v1/calls")] == [f"/v1/calls/{EMPTY_CALL_ID}"]
+
+
+@pytest.mark.parametrize("outage", ["server_error", "rate_limit", "html_502", "unreachable"])
+def test_call_without_participants_waits_while_openphone_cannot_answer(fake_openphone, settings, outage):
+    fake_openphone.add_call(HOMEOWNER, id=EMPTY_CALL_ID, duration=12)
+    if outage == "unreachable":
+        settings.OPENPHONE_BASE_URL = "http://127.0.0.1:1"  # nothing listens there
+    else:
+        fake_openphone.fail(outage, path=f"/v1/calls/{EMPTY_CALL_ID}")
+    event = _stored_event("call.completed.no-participants")
+
+    with pytest.raises(webhook_services.TransientEventError, match="could not be re-fetched"):
+        webhook_services.webhook_event_process(event_pk=event.pk)
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (WebhookEventStatus.PENDING, 1)
+    assert "TransientEventError" in event.last_error
+    assert Activity.objects.count() == 0 and Contact.objects.count() == 0
+
+    # OpenPhone is back: the retry records the call.
+    fake_openphone.clear_failures()
+    settings.OPENPHONE_BASE_URL = fake_openphone.url
+    assert webhook_services.webhook_event_process(event_pk=event.pk) == WebhookEventStatus.PROCESSED
+    assert Activity.objects.get().contact.phone == HOMEOWNER
+
+
+def test_call_without_participants_is_retried_by_the_task_until_openphone_answers(fake_openphone, monkeypatch):
+    from crm.celery import app as celery_app
+    from openphone.handlers import REFETCH_MAX_ATTEMPTS
+    from openphone.tasks import process_webhook_event
+
+    # Let the eager run go through Celery's own retries (a worker would space them with backoff).
+    monkeypatch.setattr(celery_app.conf, "CELERY_TASK_EAGER_PROPAGATES", False)
+    fake_openphone.add_call(HOMEOWNER, id=EMPTY_CALL_ID, duration=12)
+    # Every request of the first run fails; the task's second run gets an answer.
+    fake_openphone.fail("server_error", path=f"/v1/calls/{EMPTY_CALL_ID}", times=REFETCH_MAX_ATTEMPTS)
+    event = _stored_event("call.completed.no-participants")
+    assert process_webhook_event.apply(args=[event.pk]).get() == WebhookEventStatus.PROCESSED
+    event.refresh_from_db()
+    assert (event.status, event.attempts, event.last_error) == (WebhookEventStatus.PROCESSED, 2, "")
+    assert Activity.objects.get().contact.phone == HOMEOWNER
+
+
+def test_call_without_participants_that_openphone_does_not_know_fails_clearly(receive, fake_openphone):
     event = receive(load_event("call.completed.no-participants"))
     assert event.status == WebhookEventStatus.FAILED
-    assert "without participants" in event.last_error and "GET /v1/calls/{id}" in event.last_error
+    assert "arrived without participants, and OpenPhone has no such call" in event.last_error
+    assert f"GET /v1/calls/{EMPTY_CALL_ID} answered 404" in event.last_error
+    assert Activity.objects.count() == 0 and Contact.objects.count() == 0
+
+
+def test_call_without_participants_even_at_openphone_fails_clearly(receive, fake_openphone):
+    fake_openphone.add_call(HOMEOWNER, id=EMPTY_CALL_ID)["participants"] = []
+    event = receive(load_event("call.completed.no-participants"))
+    assert event.status == WebhookEventStatus.FAILED
+    assert "OpenPhone lists none for it either" in event.last_error
     assert Activity.objects.count() == 0
+
+
+# --- Which participant is the homeowner -----------------------------------------------------------
+
+OUR_LINE = "+16175550100"  # the fake's default line (PNtoDbDhuz), as in the fixtures
+NEW_CALLER = "+16175550177"
+
+
+def _call_with(participants: list[str], n: int = 1) -> dict:
+    payload = load_event("call.completed", id=f"EVcallparts{n}")
+    payload["data"]["object"].update(id=f"ACcallparts{n}", participants=participants)
+    return payload
+
+
+def test_new_caller_listed_after_our_line_gets_the_call_not_our_line(receive, fake_openphone):
+    receive(_call_with([OUR_LINE, NEW_CALLER]))
+    assert list(Contact.objects.values_list("phone", flat=True)) == [NEW_CALLER]
+    assert Activity.objects.get().contact.phone == NEW_CALLER
+
+
+def test_our_line_kept_as_a_contact_is_not_taken_for_the_caller(receive, fake_openphone):
+    ContactFactory(phone=OUR_LINE, first_name="Office")  # e.g. left by an older import
+    receive(_call_with([NEW_CALLER, OUR_LINE]))
+    assert Activity.objects.get().contact.phone == NEW_CALLER
+
+
+def test_our_line_numbers_are_looked_up_once_not_per_event(receive, fake_openphone):
+    for n in range(3):
+        receive(_call_with([OUR_LINE, f"+161755501{n + 50}"], n))
+    assert Activity.objects.count() == 3 and not Contact.objects.filter(phone=OUR_LINE).exists()
+    assert [r.path for r in fake_openphone.requests] == ["/v1/phone-numbers"]
+
+
+def test_without_the_line_list_the_first_participant_is_the_caller(receive, fake_openphone):
+    fake_openphone.fail("server_error", path="/v1/phone-numbers")
+    for n in range(2):
+        event = receive(_call_with([f"+161755501{n + 50}", OUR_LINE], n))
+        assert event.status == WebhookEventStatus.PROCESSED
+    assert sorted(Activity.objects.values_list("contact__phone", flat=True)) == ["+16175550150", "+16175550151"]
+    # One failed lookup, not one per event: the next try waits (openphone.lines).
+    assert [r.path for r in fake_openphone.requests] == ["/v1/phone-numbers"]
+
+
+def test_a_call_between_our_own_lines_records_no_homeowner(receive, fake_openphone):
+    fake_openphone.add_line("PNsecond01", "+16175550199")
+    event = receive(_call_with([OUR_LINE, "+16175550199"]))
+    assert event.status == WebhookEventStatus.PROCESSED
+    assert (Contact.objects.count(), Activity.objects.count()) == (0, 0)
 
 
 def test_known_participant_is_the_homeowner_whatever_the_order(receive):

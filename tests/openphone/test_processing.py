@@ -53,8 +53,8 @@ def flaky_handler(monkeypatch, eager_retries):
 
 
 @pytest.mark.django_db
-def test_handler_error_marks_failed_with_traceback_and_counts_the_attempt():
-    event = _stored("call.completed.no-participants")
+def test_handler_error_marks_failed_with_traceback_and_counts_the_attempt(fake_openphone):
+    event = _stored("call.completed.no-participants")  # and OpenPhone has no such call: 404
     assert process_webhook_event.apply(args=[event.pk]).get() == "failed"
     event.refresh_from_db()
     assert (event.status, event.attempts, event.processed_at) == (WebhookEventStatus.FAILED, 1, None)
@@ -63,8 +63,8 @@ def test_handler_error_marks_failed_with_traceback_and_counts_the_attempt():
 
 
 @pytest.mark.django_db
-def test_failed_event_can_succeed_later_and_clears_its_error(monkeypatch):
-    event = _stored("call.completed.no-participants")
+def test_failed_event_can_succeed_later_and_clears_its_error(fake_openphone):
+    event = _stored("call.completed.no-participants")  # and OpenPhone has no such call: 404
     process_webhook_event.apply(args=[event.pk])
     payload = event.payload
     payload["data"]["object"]["participants"] = ["+16175550123", "+16175550100"]

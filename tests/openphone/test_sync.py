@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from contacts.models import Activity, Contact, Conversation, OptOutEvent
-from openphone.models import SyncCheckpoint, SyncConversation, SyncStatus
+from openphone.models import CallDetails, SyncCheckpoint, SyncConversation, SyncStatus
 from openphone.sync import SyncError, sync_line
 from tests.factories import ContactFactory
-from tests.openphone.fake_openphone import DEFAULT_LINE_ID, seed_history
+from tests.openphone.fake_openphone import DEFAULT_LINE_ID, seed_history, seeded_call_details
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +35,18 @@ def _snapshot() -> dict:
         ),
         "activities": sorted(
             Activity.objects.values_list("openphone_id", "contact__phone", "kind", "direction", "status", "body",
-                                         "occurred_at", "duration_seconds", "conversation__openphone_conversation_id")
+                                         "occurred_at", "duration_seconds", "conversation__openphone_conversation_id",
+                                         "recording_url", "summary", "transcript")
+        ),
+        "call_details": sorted(
+            CallDetails.objects.values_list("call_id", "activity__openphone_id", "recording_url", "summary",
+                                            "transcript")
         ),
     }
 
 
 def _wipe():
+    CallDetails.objects.all().delete()
     Activity.objects.all().delete()
     Conversation.objects.all().delete()
     Contact.objects.all().delete()
@@ -184,6 +191,138 @@ def test_sync_queries_stay_bounded_per_item(fake_openphone, django_assert_max_nu
         sync_line(line=DEFAULT_LINE_ID)
 
 
+# --- calls' recordings, summaries, transcripts and voicemails ------------------------------------
+
+DETAIL_PATHS = ("/v1/call-recordings/", "/v1/call-summaries/", "/v1/call-transcripts/", "/v1/call-voicemails/")
+
+
+def _detail_requests(fake) -> list[str]:
+    return [r.path for r in fake.requests if r.path.startswith(DETAIL_PATHS)]
+
+
+def test_sync_brings_each_calls_recording_summary_and_transcript(fake_openphone):
+    seeded = seed_history(fake_openphone, conversations=2, messages_per=1, calls_per=2, call_details=True)
+    output = _run()
+    for call in seeded.calls:
+        short = call["id"][-6:]
+        activity = Activity.objects.get(openphone_id=call["id"])
+        assert (activity.kind, activity.status, activity.duration_seconds) == ("call", "completed", 45)
+        assert activity.recording_url == seeded_call_details(call["id"])["recording_url"]
+        assert activity.summary == (f"Homeowner on call {short} asks about a basement crack.\n\n"
+                                    "Next steps:\n- Schedule an inspection visit.")
+        assert activity.transcript == f"[0:01] Us: Hello about call {short}."
+    assert "calls with a recording: 4, summary: 4, transcript: 4, voicemail: 0" in output
+
+
+def test_sync_records_a_call_exactly_as_its_webhooks_do(fake_openphone, client, django_capture_on_commit_callbacks):
+    """The four call webhooks of the fixtures, then the same call pulled by the sync: one and the same activity."""
+    from tests.openphone.sender import deliver, load_event
+
+    def recorded_call() -> tuple:
+        a = Activity.objects.get(kind__in=["call", "voicemail"])
+        return (a.openphone_id, a.contact.phone, a.kind, a.direction, a.status, a.occurred_at, a.duration_seconds,
+                a.recording_url, a.summary, a.transcript, a.conversation.phone_number_id)
+
+    events = {name: load_event(name) for name in (
+        "call.completed", "call.recording.completed", "call.summary.completed", "call.transcript.completed")}
+    for payload in events.values():
+        with django_capture_on_commit_callbacks(execute=True):
+            assert deliver(client, payload).status_code == 202
+    via_webhooks = recorded_call()
+    assert via_webhooks[7] and via_webhooks[8] and via_webhooks[9]  # all three details arrived
+
+    _wipe()
+    call = events["call.completed"]["data"]["object"]
+    summary = events["call.summary.completed"]["data"]["object"]
+    fake_openphone.add_call(
+        "+16175550123", id=call["id"], duration=call["duration"], created_at=datetime(2026, 1, 2, 14, 0, tzinfo=UTC),
+        recording_url=events["call.recording.completed"]["data"]["object"]["recordings"][0]["url"],
+        summary=summary["summary"], next_steps=summary["nextSteps"],
+        transcript=events["call.transcript.completed"]["data"]["object"]["dialogue"],
+    )
+    _run()
+    assert recorded_call() == via_webhooks
+
+
+def test_running_twice_duplicates_no_call_and_asks_for_no_detail_it_has(fake_openphone):
+    seed_history(fake_openphone, conversations=3, messages_per=1, calls_per=2, call_details=True)
+    _run("--page-size", "2")
+    before = _snapshot()
+    assert len(_detail_requests(fake_openphone)) == 6 * 3
+    fake_openphone.requests.clear()
+    output = _run("--page-size", "2")
+    assert _snapshot() == before
+    assert CallDetails.objects.count() == 6
+    assert _detail_requests(fake_openphone) == []
+    assert "6 calls (0 new)" in output and "calls with a recording: 6, summary: 6, transcript: 6" in output
+
+
+def test_calls_without_ai_details_or_recording_are_synced_without_them(fake_openphone):
+    phone = "+16172000001"
+    # A plan without AI: no summary or transcript at all (404); an unrecorded call: no recording.
+    recorded = fake_openphone.add_call(phone, created_at=START, recording_url="https://storage.example.com/rec/1.mp3")
+    bare = fake_openphone.add_call(phone, created_at=START + timedelta(hours=1))
+    # A summary still being written is not kept (the finished one is brought by webhook or a later run).
+    pending = fake_openphone.add_call(phone, created_at=START + timedelta(hours=2), summary=["Half a summ"])
+    fake_openphone.summaries[pending["id"]]["status"] = "in-progress"
+
+    checkpoint = sync_line(line=DEFAULT_LINE_ID)
+    assert checkpoint.status == SyncStatus.COMPLETED
+    details = {a.openphone_id: (a.recording_url, a.summary, a.transcript) for a in Activity.objects.filter(kind="call")}
+    assert details == {
+        recorded["id"]: ("https://storage.example.com/rec/1.mp3", "", ""),
+        bare["id"]: ("", "", ""),
+        pending["id"]: ("", "", ""),
+    }
+    assert (checkpoint.counts["recordings"], checkpoint.counts["summaries"]) == (1, 0)
+
+
+def test_missed_call_with_a_voicemail_is_synced_as_a_voicemail(fake_openphone):
+    phone = "+16172000001"
+    voicemail = fake_openphone.add_call(
+        phone, status="missed", created_at=START,
+        voicemail={"recordingUrl": "https://storage.example.com/vm/9.mp3", "duration": 22,
+                   "transcript": "Call me back about the crack."},
+    )
+    no_message = fake_openphone.add_call(phone, status="no-answer", created_at=START + timedelta(hours=1))
+    outgoing = fake_openphone.add_call(phone, direction="outgoing", status="no-answer", created_at=START + timedelta(hours=2))
+
+    output = _run()
+    activity = Activity.objects.get(openphone_id=voicemail["id"])
+    assert (activity.kind, activity.status, activity.duration_seconds, activity.recording_url, activity.transcript) == (
+        "voicemail", "missed", 22, "https://storage.example.com/vm/9.mp3", "Call me back about the crack.",
+    )
+    assert Activity.objects.get(openphone_id=no_message["id"]).kind == "call"
+    # Unanswered calls have no recording, summary or transcript to ask for; our own unanswered call no voicemail.
+    assert sorted(_detail_requests(fake_openphone)) == sorted(
+        f"/v1/call-voicemails/{c['id']}" for c in (voicemail, no_message)
+    )
+    assert outgoing["id"] not in " ".join(_detail_requests(fake_openphone))
+    assert "voicemail: 1" in output
+
+
+def test_no_call_details_skips_the_extra_requests(fake_openphone):
+    seed_history(fake_openphone, conversations=2, messages_per=1, calls_per=2, call_details=True)
+    output = _run("--no-call-details")
+    assert _detail_requests(fake_openphone) == []
+    assert Activity.objects.filter(kind="call").count() == 4
+    assert not Activity.objects.exclude(recording_url="", summary="", transcript="").exists()
+    assert "calls with a recording: 0, summary: 0, transcript: 0, voicemail: 0" in output
+
+
+def test_call_detail_requests_keep_to_the_clients_throttle(fake_openphone, settings):
+    # Below the 12 requests of this sync, so a burst would meet OpenPhone's own limiter (429, retried).
+    rate = 8.0
+    settings.OPENPHONE_RATE_LIMIT_PER_SECOND = rate
+    fake_openphone.rate_limit_per_second = rate
+    seed_history(fake_openphone, conversations=1, messages_per=1, calls_per=3, call_details=True)
+    sync_line(line=DEFAULT_LINE_ID)
+    assert len(_detail_requests(fake_openphone)) == 9
+    arrivals = [r.at for r in fake_openphone.requests]
+    assert len(arrivals) == 12  # conversations, messages, calls, 3 x 3 details: no 429, nothing retried
+    assert min(b - a for a, b in itertools.pairwise(arrivals)) >= 0.8 / rate
+
+
 # --- resuming -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize(
@@ -192,16 +331,22 @@ def test_sync_queries_stay_bounded_per_item(fake_openphone, django_assert_max_nu
         {"path": "/v1/conversations", "page": 3},
         {"path": "/v1/messages", "page": 2},
         {"path": "/v1/calls", "page": 1},
+        {"path": "/v1/call-recordings/{call}"},
+        {"path": "/v1/call-summaries/{call}"},
+        {"path": "/v1/call-transcripts/{call}"},
     ],
-    ids=["conversations-page-3", "messages-page-2", "calls-page-1"],
+    ids=["conversations-page-3", "messages-page-2", "calls-page-1", "recording", "summary", "transcript"],
 )
 def test_resume_after_a_failure_ends_like_an_uninterrupted_run(fake_openphone, failure):
-    seed_history(fake_openphone, conversations=7, messages_per=5, calls_per=2)
-    # OpenPhone fails forever on the 3rd conversations page, or on one homeowner's texts or calls.
+    seed_history(fake_openphone, conversations=7, messages_per=5, calls_per=2, call_details=True)
+    # OpenPhone fails forever on the 3rd conversations page, or on one homeowner's texts or calls,
+    # or on a detail of that homeowner's second call.
     target_phone = fake_openphone.conversations[3]["participants"][0]
-    when = None if failure["path"] == "/v1/conversations" else (
+    target_call = [c["id"] for c in fake_openphone.calls if target_phone in c["participants"]][1]
+    path = failure["path"].format(call=target_call)
+    when = None if path == "/v1/conversations" or "{call}" in failure["path"] else (
         lambda r: target_phone in r.args.get("participants", []))
-    fake_openphone.fail("server_error", path=failure["path"], page=failure["page"], when=when)
+    fake_openphone.fail("server_error", path=path, page=failure.get("page"), when=when)
 
     with pytest.raises(CommandError, match="--resume"):
         _run("--page-size", "2")
@@ -209,6 +354,10 @@ def test_resume_after_a_failure_ends_like_an_uninterrupted_run(fake_openphone, f
     assert checkpoint.status == SyncStatus.FAILED and "HTTP 500" in checkpoint.last_error
     partial = Activity.objects.count()
     assert 0 <= partial < 7 * 7
+    if "{call}" in failure["path"]:
+        # The failing call's page (both of the homeowner's calls) is not written, details and all.
+        assert not Activity.objects.filter(contact__phone=target_phone, kind="call").exists()
+        assert not CallDetails.objects.filter(call_id=target_call).exists()
 
     fake_openphone.clear_failures()  # OpenPhone recovers
     requests_before = len(fake_openphone.requests)
@@ -226,6 +375,10 @@ def test_resume_after_a_failure_ends_like_an_uninterrupted_run(fake_openphone, f
     assert _snapshot() == resumed
     assert SyncCheckpoint.objects.get().counts == resumed_counts
     assert resumed_counts["messages"] == 35 and resumed_counts["messages_new"] == 35
+    assert resumed_counts["calls"] == 14
+    assert (resumed_counts["recordings"], resumed_counts["summaries"], resumed_counts["transcripts"]) == (14, 14, 14)
+    assert Activity.objects.filter(kind="call").exclude(recording_url="").exclude(summary="").exclude(
+        transcript="").count() == 14
 
 
 def test_a_crash_in_the_middle_of_a_page_leaves_nothing_half_written(fake_openphone, monkeypatch):
@@ -261,6 +414,39 @@ def test_a_crash_in_the_middle_of_a_page_leaves_nothing_half_written(fake_openph
     assert resumed.pk == checkpoint.pk
     assert Activity.objects.count() == 12
     assert resumed.counts["messages"] == 12 and resumed.counts["messages_new"] == 12
+
+
+def test_a_crash_in_the_middle_of_a_calls_page_leaves_neither_calls_nor_details_half_written(fake_openphone,
+                                                                                             monkeypatch):
+    from openphone import sync as sync_module
+
+    seed_history(fake_openphone, conversations=2, messages_per=1, calls_per=3, call_details=True)
+    real = sync_module.call_record_from_openphone
+    calls = {"n": 0}
+
+    def dies_on_the_fifth(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt("operator pressed Ctrl-C")
+        return real(**kwargs)
+
+    sync_line(line=DEFAULT_LINE_ID, page_size=2)
+    uninterrupted = _snapshot()
+    _wipe()
+
+    monkeypatch.setattr(sync_module, "call_record_from_openphone", dies_on_the_fifth)
+    with pytest.raises(KeyboardInterrupt):
+        sync_line(line=DEFAULT_LINE_ID, page_size=2)
+    # First homeowner's 3 calls (pages of 2 + 1) are in with their details; of the second one's
+    # first calls page, whose 2nd call crashed, nothing is: no activity, no held details.
+    assert Activity.objects.filter(kind="call").count() == 3
+    assert CallDetails.objects.count() == 3
+    assert set(CallDetails.objects.values_list("activity__kind", flat=True)) == {"call"}
+
+    monkeypatch.setattr(sync_module, "call_record_from_openphone", real)
+    resumed = sync_line(line=DEFAULT_LINE_ID, page_size=2, resume=True)
+    assert resumed.counts["calls"] == 6 and resumed.counts["summaries"] == 6
+    assert _snapshot() == uninterrupted
 
 
 def test_a_running_sync_blocks_a_second_fresh_one(fake_openphone):
