@@ -37,6 +37,8 @@ class TransientEventError(Exception):
 # Errors worth retrying: the database or a service was unavailable, not the event's fault.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, TransientEventError)
 
+# Tries to store one delivery: a second on a new connection when the kept one was dropped.
+INSERT_ATTEMPTS = 2
 # Events handed to the queue per dispatcher transaction: one SELECT ... FOR UPDATE and one UPDATE
 # each, so a backlog of thousands after an outage goes out in a few quick transactions.
 DISPATCH_BATCH_SIZE = 500
@@ -134,10 +136,22 @@ def _insert_event_if_new(*, event_id: str, type: str, payload: dict, payload_tex
         payload_text if f.name == "payload" and payload_text is not None else f.get_db_prep_save(values[f.name], connection)
         for f in columns
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return row[0] if row else None
+    attempt = 1
+    while True:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                row = cursor.fetchone()
+            return row[0] if row else None
+        except (OperationalError, InterfaceError):
+            # A kept connection the database dropped (restart, failover) fails its first statement.
+            # The insert is idempotent: try once more on a new connection, unless a caller's
+            # transaction is open (its earlier work would be lost with the connection).
+            if attempt >= INSERT_ATTEMPTS or connection.in_atomic_block:
+                raise
+            logger.warning("OpenPhone webhook: database connection lost; storing again on a new one")
+            connection.close()
+            attempt += 1
 
 
 def webhook_event_record(

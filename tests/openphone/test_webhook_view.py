@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from unittest import mock
 
+import psycopg
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
@@ -119,6 +120,19 @@ def test_json_the_database_refuses_is_400_not_a_retry_forever(client):
     assert response.status_code == 400
     assert "cannot be stored" in response.json()["detail"]
     assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a server that can drop our connection")
+@pytest.mark.django_db(transaction=True)  # autocommit, as the receiver runs in production
+def test_a_connection_the_database_dropped_is_replaced_and_the_event_stored(client):
+    assert deliver(client, load_event("message.received")).status_code == 202
+    dropped_pid = connection.connection.info.backend_pid
+    with psycopg.connect(**connection.get_connection_params() | {"cursor_factory": psycopg.Cursor}) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dropped_pid])
+    response = deliver(client, load_event("message.delivered"))
+    assert response.status_code == 202
+    assert connection.connection.info.backend_pid != dropped_pid
+    assert WebhookEvent.objects.count() == 2
 
 
 def test_database_down_answers_503_so_openphone_retries(client, django_capture_on_commit_callbacks):
