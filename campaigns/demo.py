@@ -37,6 +37,8 @@ TEMPLATE_RUNNING = (
     "the freeze. Free inspection in {city|your town}? Reply STOP to opt out."
 )
 
+# Calendar days the running demo campaign has been sending, up to yesterday.
+RUNNING_WINDOW_DAYS = 8
 # Daily volume while a campaign warms up its line: carriers flag a new line that jumps to full speed.
 RAMP_UP = (5, 10, 20, 35, 50, 70, 90, 110, 125)
 
@@ -71,6 +73,18 @@ def _send_moment(rng: random.Random, day: datetime.date, zone: ZoneInfo) -> date
     """A moment between 10:00 and 17:45 local on `day` (inside every campaign's default window)."""
     minutes = rng.randrange(10 * 60, 17 * 60 + 45)
     return datetime.datetime.combine(day, datetime.time(minutes // 60, minutes % 60), tzinfo=zone)
+
+
+def _reply_deck(rng: random.Random) -> list[str]:
+    """Reply categories in REPLY_MIX proportions, shuffled, an interested one first.
+
+    Dealt in order rather than drawn at random, so even a campaign with a dozen replies shows the
+    mix on the dashboard (a random draw left the running campaign without one "interested").
+    """
+    deck = [category for category, share in REPLY_MIX.items() for _ in range(round(share * 50))]
+    rng.shuffle(deck)
+    deck.remove(ReplyCategory.INTERESTED)
+    return [ReplyCategory.INTERESTED, *deck]
 
 
 def _schedule(count: int, days: list[datetime.date]) -> list[datetime.date]:
@@ -131,14 +145,13 @@ def _seed_one(
             membership.last_error = "OpenPhone reported the text undelivered."
     CampaignMembership.objects.bulk_update(to_send, ["activity", "sent_at", "attempts", "status", "last_error"])
 
-    last_seen = {text.contact_id: (text.occurred_at, Direction.OUTGOING) for text in texts}
     replies = 0
     now = timezone.now()
-    categories, weights = zip(*REPLY_MIX.items(), strict=True)
+    deck = _reply_deck(rng)
     for membership, text in zip(to_send, texts, strict=True):
         if membership.status != MembershipStatus.DELIVERED or rng.random() >= reply_rates[membership.variant]:
             continue
-        category = rng.choices(categories, weights)[0]
+        category = deck[replies % len(deck)]
         replied_at = min(text.occurred_at + datetime.timedelta(minutes=rng.randrange(3, 300)), now)
         inbound = Activity.objects.create(
             contact_id=membership.contact_id, conversation=conversations[membership.contact_id],
@@ -146,14 +159,21 @@ def _seed_one(
             body=rng.choice(REPLIES[category]), openphone_id=f"ACdemo-r-{membership.pk}", occurred_at=replied_at,
         )
         membership_record_reply(activity=inbound)
-        last_seen[membership.contact_id] = (replied_at, Direction.INCOMING)
         replies += 1
+    # Each touched conversation ends on its newest activity, whichever seeding wrote it.
+    newest: dict[int, tuple] = {}
+    for conversation_id, kind, direction, at, opted_out in (
+        Activity.objects.filter(conversation__in=conversations.values())
+        .order_by("conversation_id", "-occurred_at", "-pk")
+        .values_list("conversation_id", "kind", "direction", "occurred_at", "contact__opted_out")
+    ):
+        newest.setdefault(conversation_id, (kind, direction, at, opted_out))
     touched = []
-    for contact_id, (at, direction) in last_seen.items():
-        conversation = conversations[contact_id]
-        if conversation.last_activity_at is None or conversation.last_activity_at < at:
-            conversation.last_activity_at, conversation.waiting_for_reply = at, direction == Direction.INCOMING
-            touched.append(conversation)
+    for conversation in conversations.values():
+        kind, direction, at, opted_out = newest[conversation.pk]
+        conversation.last_activity_at = at
+        conversation.waiting_for_reply = kind == ActivityKind.MESSAGE and direction == Direction.INCOMING and not opted_out
+        touched.append(conversation)
     Conversation.objects.bulk_update(touched, ["last_activity_at", "waiting_for_reply"])
     return {"name": name, "members": len(memberships), "texts": len(texts), "replies": replies}
 
@@ -212,7 +232,9 @@ def seed_campaigns(rng: random.Random, *, contact_ids: list[int] | None = None, 
             result["created"].append(FINISHED_NAME)
             result["campaigns"].append(stats)
         if RUNNING_NAME not in existing:
-            days = _business_days(today - datetime.timedelta(days=13), today - datetime.timedelta(days=1))
+            # The ramp-up sends the running campaign's texts over its last business days, so the
+            # dashboard's 7-day figures have something to show.
+            days = _business_days(today - datetime.timedelta(days=RUNNING_WINDOW_DAYS), today - datetime.timedelta(days=1))
             stats = _seed_one(
                 rng=rng, name=RUNNING_NAME, line=line, contacts=contacts[split:], status=CampaignStatus.RUNNING, days=days,
                 send_share=0.7, reply_rates={Variant.A: 0.14, Variant.B: 0.14},

@@ -57,6 +57,11 @@ def test_seed_creates_a_finished_ab_campaign_and_a_running_one_with_history():
     assert first_day == 5
     assert "{" not in outgoing.first().body
 
+    # The running campaign has texts and an interested reply within the dashboard's last 7 days.
+    week_ago = NOW - datetime.timedelta(days=7)
+    assert outgoing.filter(membership__campaign=running, occurred_at__gte=week_ago).exists()
+    assert running.memberships.filter(reply_category="interested", replied_at__gte=week_ago).exists()
+
 
 @time_machine.travel(NOW, tick=False)
 def test_seeding_twice_changes_nothing():
