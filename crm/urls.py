@@ -11,9 +11,10 @@ admin.site.index_title = "Back office"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    # First: the busiest URL, answered while OpenPhone waits, is matched before any other is tried.
+    path("webhooks/openphone/", include("openphone.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("dashboard/", include("crm.dashboard.urls")),
     path("api/", include("crm.api_urls")),
-    path("webhooks/openphone/", include("openphone.urls")),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -73,6 +74,7 @@ def _queue_on_commit(event_pk: int) -> None:
 # event. An event stored after the flag was lowered raises it again, so no event waits for a
 # dispatcher that has already looked; under load one dispatcher queues hundreds of events.
 
+@cache
 def _dispatch_flag_key() -> str:
     # Namespaced by database: test databases and several deployments can share one Redis.
     return f"openphone:webhook-dispatch:{settings.DATABASES['default']['NAME']}"
@@ -154,19 +156,16 @@ def _insert_event_if_new(*, event_id: str, type: str, payload: dict, payload_tex
             attempt += 1
 
 
-def webhook_event_record(
-    *, event_id: str, type: str, payload: dict, payload_text: str | None = None
-) -> tuple[WebhookEvent | None, bool]:
-    """Store a delivery and, once committed, see that a dispatcher queues it; returns (event, created).
+def webhook_event_record(*, event_id: str, type: str, payload: dict, payload_text: str | None = None) -> int | None:
+    """Store a delivery and, once committed, see that a dispatcher queues it; the new event's pk.
 
     `payload_text`: the same event as JSON text, when the caller has it (the request body).
-    A redelivery of a stored event id creates nothing and queues nothing: (None, False).
+    A redelivery of a stored event id creates nothing, queues nothing and returns None.
     """
     pk = _insert_event_if_new(event_id=event_id, type=type, payload=payload, payload_text=payload_text)
-    if pk is None:
-        return None, False
-    _dispatch_on_commit()
-    return WebhookEvent(pk=pk, event_id=event_id, type=type, payload=payload), True
+    if pk is not None:
+        _dispatch_on_commit()
+    return pk
 
 
 def webhook_events_dispatch(*, batch_size: int = DISPATCH_BATCH_SIZE) -> int:

@@ -80,7 +80,7 @@ def openphone_webhook(request):
         logger.warning("OpenPhone webhook refused (400): %s", exc)
         return JsonResponse({"detail": str(exc)}, status=400)
     try:
-        _, created = webhook_event_record(
+        stored_pk = webhook_event_record(
             event_id=event_id, type=event_type, payload=payload, payload_text=payload_text
         )
     except DataError as exc:
@@ -91,7 +91,7 @@ def openphone_webhook(request):
         # Not stored: a 5xx makes OpenPhone deliver it again later.
         logger.error("OpenPhone event %s (%s) could not be stored: %s", event_id, event_type, exc.__class__.__name__)
         return JsonResponse({"detail": "The event could not be stored; try again later."}, status=503)
-    if not created:
+    if stored_pk is None:
         logger.debug("OpenPhone event %s (%s) is a redelivery", event_id, event_type)
         return JsonResponse({"status": "duplicate", "id": event_id}, status=200)
     logger.debug("OpenPhone event %s (%s) stored", event_id, event_type)
