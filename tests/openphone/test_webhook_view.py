@@ -153,6 +153,13 @@ def test_no_csrf_token_or_login_needed():
     assert deliver(strict, load_event("message.received")).status_code == 202
 
 
+def test_answer_is_json_whatever_the_delivery_accepts(client):
+    raw_body = compact(load_event("message.received"))
+    headers = {"openphone-signature": legacy_signature(raw_body), "accept": "text/html"}
+    response = post_raw(client, raw_body, headers)
+    assert (response.status_code, response["Content-Type"]) == (202, "application/json")
+
+
 def test_get_is_not_allowed(client):
     assert client.get(reverse("openphone:webhook")).status_code == 405
 
