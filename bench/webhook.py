@@ -135,7 +135,7 @@ def _count_events(url: str) -> int:
         return conn.execute("SELECT count(*) FROM openphone_webhookevent").fetchone()[0]
 
 
-def _server_pids(server: subprocess.Popen, database_url: str) -> list[int]:
+def _server_pids(server: subprocess.Popen, database_url: str) -> tuple[list[int], list[int]]:
     """gunicorn's workers and the PostgreSQL backends they hold open on the bench database."""
     import psycopg
 
@@ -145,7 +145,7 @@ def _server_pids(server: subprocess.Popen, database_url: str) -> list[int]:
         backends = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
         ).fetchall()
-    return [int(pid) for pid in children] + [row[0] for row in backends]
+    return [int(pid) for pid in children], [row[0] for row in backends]
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -163,10 +163,13 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 def _measure(run_load, port, path, requests, server, database_url, **load) -> dict:
     """One measurement, with the CPU the server side (gunicorn workers + their PostgreSQL backends) spent per request."""
-    pids = _server_pids(server, database_url)
-    before = _cpu_seconds(pids)
+    workers, backends = _server_pids(server, database_url)
+    before_workers, before_backends = _cpu_seconds(workers), _cpu_seconds(backends)
     result = run_load(port, path, requests, **load)
-    result["cpu_ms"] = (_cpu_seconds(pids) - before) / max(result["requests"], 1) * 1000
+    per_request = 1000 / max(result["requests"], 1)
+    result["cpu_python_ms"] = (_cpu_seconds(workers) - before_workers) * per_request
+    result["cpu_postgres_ms"] = (_cpu_seconds(backends) - before_backends) * per_request
+    result["cpu_ms"] = result["cpu_python_ms"] + result["cpu_postgres_ms"]
     return result
 
 
@@ -319,7 +322,8 @@ def main() -> None:
             print(
                 f"round {round_no}: bare {bare['rps']:6.0f} req/s p50 {bare['p50_ms']:5.1f} ms p99 {bare['p99_ms']:5.1f} ms"
                 f" cpu {bare['cpu_ms']:.2f} ms/req | webhook {webhook['rps']:6.0f} req/s p50 {webhook['p50_ms']:5.1f} ms"
-                f" p99 {webhook['p99_ms']:5.1f} ms cpu {webhook['cpu_ms']:.2f} ms/req;"
+                f" p99 {webhook['p99_ms']:5.1f} ms cpu {webhook['cpu_ms']:.2f} ms/req"
+                f" (gunicorn {webhook['cpu_python_ms']:.2f} + postgres {webhook['cpu_postgres_ms']:.2f});"
                 f" {webhook['stored']} stored for {webhook['requests']} answered, errors {webhook['errors']}",
                 flush=True,
             )
@@ -342,8 +346,11 @@ def main() -> None:
     print(f"ratio webhook/bare: {best_hook['rps'] / best_bare['rps']:.2f}  (best of {args.rounds} rounds each)")
     cpu_bare = statistics.median(r["cpu_ms"] for r in results["bare"])
     cpu_hook = statistics.median(r["cpu_ms"] for r in results["webhook"])
+    cpu_hook_python = statistics.median(r["cpu_python_ms"] for r in results["webhook"])
+    cpu_hook_postgres = statistics.median(r["cpu_postgres_ms"] for r in results["webhook"])
     print(f"server CPU per request (gunicorn workers + their PostgreSQL backends, median): bare {cpu_bare:.2f} ms,"
-          f" webhook {cpu_hook:.2f} ms; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+          f" webhook {cpu_hook:.2f} ms (gunicorn {cpu_hook_python:.2f} + postgres {cpu_hook_postgres:.2f});"
+          f" load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
           " (other work on the machine lowers the rates and raises the CPU per request)")
     if any(r["stored"] < r["requests"] or r["errors"] for r in results["webhook"]):
         print("WARNING: some webhook requests failed or were not stored as new events", file=sys.stderr)

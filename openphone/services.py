@@ -138,6 +138,11 @@ def _insert_event_if_new(*, event_id: str, type: str, payload: dict, payload_tex
         payload_text if f.name == "payload" and payload_text is not None else f.get_db_prep_save(values[f.name], connection)
         for f in columns
     ]
+    if not connection.in_atomic_block:
+        # Django's per-request health check (CONN_HEALTH_CHECKS: a `SELECT 1` before the first query)
+        # would cost every delivery a second round trip; this insert recovers from a dropped
+        # connection by itself, below.
+        connection.health_check_done = True
     attempt = 1
     while True:
         try:

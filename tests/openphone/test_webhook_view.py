@@ -135,6 +135,22 @@ def test_a_connection_the_database_dropped_is_replaced_and_the_event_stored(clie
     assert WebhookEvent.objects.count() == 2
 
 
+@pytest.mark.django_db(transaction=True)  # autocommit, as the receiver runs in production
+def test_a_delivery_costs_no_health_check_round_trip(client):
+    # With CONN_HEALTH_CHECKS on, Django would run `SELECT 1` before a request's first query; the
+    # receiver skips it (its insert recovers from a dropped connection itself, test above).
+    assert deliver(client, load_event("message.received")).status_code == 202  # connection open
+    connection.health_check_enabled, connection.health_check_done = True, False
+    with mock.patch.object(connection, "is_usable", wraps=connection.is_usable) as health_check:
+        assert deliver(client, load_event("message.delivered")).status_code == 202
+    assert health_check.call_count == 0
+    # Elsewhere the check still runs (office pages never see a dropped connection's error).
+    connection.health_check_done = False
+    with mock.patch.object(connection, "is_usable", wraps=connection.is_usable) as health_check:
+        WebhookEvent.objects.count()
+    assert health_check.call_count == 1
+
+
 def test_database_down_answers_503_so_openphone_retries(client, django_capture_on_commit_callbacks):
     # A database outage cannot be provoked inside a test transaction: the insert fails as psycopg reports one.
     def database_down(execute, sql, params, many, context):
