@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from django.core.files import File
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
@@ -371,6 +371,11 @@ class _ParseAhead:
 def _parse_in_child(batches: Iterator[_Batch], sender) -> None:
     """The child of _ParseAhead: parse, pickle, send; then the end, or what went wrong."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
+    # Let go of the parent's database sockets (its connection is untouched: closing our copy of
+    # the descriptor sends nothing), so PostgreSQL's session ends with the parent, not with us.
+    for db in connections.all(initialized_only=True):
+        if db.connection is not None and db.vendor == "postgresql":
+            os.close(db.connection.fileno())
 
     def send(message) -> None:
         try:
