@@ -8,9 +8,11 @@ migrates it, imports a generated, realistic PropertyRadar file in-process (the s
 the command calls), times a plain COPY of the same file into a text staging table, runs the
 import a second time (nothing should change) and reports rows/s, the ratio to COPY and the
 peak resident memory (resource.getrusage ru_maxrss of the child, which includes Django
-itself: the "import" figure is the peak minus the RSS just before the import), and the CPU time
-the import used in Python (this process, all threads) and in its PostgreSQL backend, which do
-not depend on how busy the machine is; "load" is the 1-minute load average at the end.
+itself: the "import" figure is the peak minus the RSS just before the import; "parse MB" is the
+peak of the import's own parsing process, forked from it and sharing its pages until written),
+and the CPU time the import used in Python ("py CPU": the importing process, all threads;
+"parse": its parsing process) and in its PostgreSQL backend, which depend less on how busy the
+machine is than wall time; "load" is the 1-minute load average at the end.
 Generated files go to bench/data/ (git-ignored) and are reused when present.
 """
 from __future__ import annotations
@@ -189,6 +191,12 @@ def _backend_cpu(pid: int) -> float:
         return 0.0
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children: the import's parsing process."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(path: Path, writer: str | None) -> dict:
     import psycopg
 
@@ -218,10 +226,13 @@ def child(path: Path, writer: str | None) -> dict:
     rejects = path.with_name(path.stem + ".rejects.csv")
 
     started, cpu, pg_cpu = time.perf_counter(), time.process_time(), _backend_cpu(backend)
+    children_cpu = _children_cpu()
     outcome = import_file(kind=ImportKind.PROPERTYRADAR, path=path, rejects_path=rejects, operator="bench")
     first_seconds = time.perf_counter() - started
     python_cpu, pg_cpu = time.process_time() - cpu, _backend_cpu(backend) - pg_cpu
+    parse_cpu = _children_cpu() - children_cpu
     peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    parse_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     run = outcome.run
 
     started = time.perf_counter()
@@ -249,7 +260,8 @@ def child(path: Path, writer: str | None) -> dict:
             "contacts_updated", "contacts_unchanged", "links_created", "rows_rejected", "phones_unusable")},
         "second_changed": again.changed_anything,
         "writer": writer or "postgresql",
-        "python_cpu": python_cpu, "pg_cpu": pg_cpu, "load": os.getloadavg()[0],
+        "python_cpu": python_cpu, "parse_cpu": parse_cpu, "parse_peak_mb": parse_peak, "pg_cpu": pg_cpu,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -271,7 +283,8 @@ def main() -> None:
             print(f"generating {path.relative_to(ROOT)} ...", flush=True)
             generate(path, size)
     print(f"{'rows':>8} {'import s':>9} {'rows/s':>8} {'COPY s':>7} {'x COPY':>7} {'2nd run s':>9} "
-          f"{'peak RSS MB':>11} {'import MB':>9} {'py CPU s':>8} {'pg CPU s':>8} {'load':>5}")
+          f"{'peak RSS MB':>11} {'import MB':>9} {'parse MB':>8} {'py CPU s':>8} {'parse s':>7} {'pg CPU s':>8} "
+          f"{'load':>5}")
     for size in sizes:
         for _ in range(args.repeat):
             path = DATA / f"propertyradar_{size}.csv"
@@ -283,8 +296,8 @@ def main() -> None:
             r = json.loads(result.stdout.strip().splitlines()[-1])
             print(f"{r['rows']:>8,} {r['seconds']:>9.2f} {r['rows'] / r['seconds']:>8,.0f} {r['copy_seconds']:>7.2f} "
                   f"{r['seconds'] / r['copy_seconds']:>7.1f} {r['second_seconds']:>9.2f} {r['peak_rss_mb']:>11.0f} "
-                  f"{r['peak_rss_mb'] - r['rss_before_mb']:>9.0f} {r['python_cpu']:>8.1f} {r['pg_cpu']:>8.1f} "
-                  f"{r['load']:>5.1f}"
+                  f"{r['peak_rss_mb'] - r['rss_before_mb']:>9.0f} {r['parse_peak_mb']:>8.0f} {r['python_cpu']:>8.1f} "
+                  f"{r['parse_cpu']:>7.1f} {r['pg_cpu']:>8.1f} {r['load']:>5.1f}"
                   + ("  (second run CHANGED data!)" if r["second_changed"] else ""), flush=True)
             print("         " + ", ".join(f"{k} {v:,}" for k, v in r["counts"].items()), flush=True)
 

@@ -76,7 +76,8 @@ class OwnerRole(models.TextChoices):
 class PropertyContact(models.Model):
     """Links a person to a house with their role; one link per person and house."""
 
-    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="contact_links")
+    # No index of its own: the unique (property, contact) index below serves lookups by property.
+    property = models.ForeignKey(Property, on_delete=models.CASCADE, related_name="contact_links", db_index=False)
     contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="property_links")
     role = models.CharField(max_length=20, choices=OwnerRole.choices, default=OwnerRole.PRIMARY_OWNER)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -145,7 +145,14 @@ class _ContactState:
         self.new = new
         self.dirty = False
         self.tag_ids: set[int] = set()
-        self.name_key = name_key(values["first_name"], values["last_name"])
+        self.name_key = name_key(values["first_name"], values["last_name"]) if not new else ""
+
+
+# What a new row starts from before the file's values are merged in (copied, never changed).
+_NEW_PROPERTY = {
+    **dict.fromkeys(PROPERTY_FACTS), "property_type": "", "subdivision": "", "owner_name": "", "listing_status": "",
+}
+_NEW_CONTACT = {"phone": None, **dict.fromkeys(_CONTACT_FILL, ""), **dict.fromkeys(_MAILING, "")}
 
 
 class BatchPlan:
@@ -311,12 +318,13 @@ class BatchPlan:
         if state is None:
             state = self.by_key.get(record.key)
         if state is None:
-            values = dict.fromkeys(PROPERTY_FACTS)
-            values.update(
-                property_type="", subdivision="", owner_name="", listing_status="",
-                address=record.address, city=record.city, state=record.state, zip_code=record.zip_code,
-                address_key=record.key, apn=record.apn,
-            )
+            values = _NEW_PROPERTY.copy()
+            values["address"] = record.address
+            values["city"] = record.city
+            values["state"] = record.state
+            values["zip_code"] = record.zip_code
+            values["address_key"] = record.key
+            values["apn"] = record.apn
             values.update(record.facts)
             state = _PropertyState(values, new=True)
             self.properties.append(state)
@@ -368,9 +376,7 @@ class BatchPlan:
                     break
         created = contact is None
         if created:
-            contact = _ContactState(
-                {"phone": None, **dict.fromkeys(_CONTACT_FILL, ""), **dict.fromkeys(_MAILING, "")}, new=True
-            )
+            contact = _ContactState(_NEW_CONTACT.copy(), new=True)
             self.contacts.append(contact)
         changed = self._merge_owner(contact, owner)
         if prop is not None:
@@ -399,9 +405,13 @@ class BatchPlan:
         values = contact.values
         changed = False
         if (owner.first_name and not values["first_name"]) or (owner.last_name and not values["last_name"]):
-            values["first_name"] = values["first_name"] or owner.first_name
-            values["last_name"] = values["last_name"] or owner.last_name
-            contact.name_key = name_key(values["first_name"], values["last_name"])
+            if values["first_name"] or values["last_name"]:
+                values["first_name"] = values["first_name"] or owner.first_name
+                values["last_name"] = values["last_name"] or owner.last_name
+                contact.name_key = name_key(values["first_name"], values["last_name"])
+            else:  # a person without a name (a new one, mostly) takes the owner's name as it is
+                values["first_name"], values["last_name"] = owner.first_name, owner.last_name
+                contact.name_key = owner.name_key
             changed = True
         if owner.email and not values["email"]:
             values["email"] = owner.email

@@ -1,10 +1,26 @@
-"""What one CSV row means once read: a property and its owners, or one person."""
+"""What one CSV row means once read: a property and its owners, or one person.
+
+The records travel pickled from the parsing process to the importing one (runner._ParseAhead),
+so each pickles as its class and its field values: unpickling calls the constructor, several
+times cheaper than the default of restoring each slot by name.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
+def _pickled_by_fields(cls):
+    names = tuple(f.name for f in fields(cls))
+
+    def __reduce__(self):
+        return cls, tuple([getattr(self, name) for name in names])
+
+    cls.__reduce__ = __reduce__
+    return cls
+
+
+@_pickled_by_fields
 @dataclass(slots=True)
 class PropertyRecord:
     key: str  # properties.addresses.address_key
@@ -16,6 +32,7 @@ class PropertyRecord:
     facts: dict[str, Any]  # refreshed on every import; only the cells that had a value
 
 
+@_pickled_by_fields
 @dataclass(slots=True)
 class OwnerRecord:
     first_name: str
@@ -29,6 +46,7 @@ class OwnerRecord:
     tags: tuple[str, ...] = ()
 
 
+@_pickled_by_fields
 @dataclass(slots=True)
 class ParsedRow:
     line: int
@@ -38,6 +56,7 @@ class ParsedRow:
     unusable_phones: int = 0
 
 
+@_pickled_by_fields
 @dataclass(slots=True)
 class RejectedRow:
     line: int

@@ -143,7 +143,7 @@ class CsvRows:
             except csv.Error as exc:
                 raise ImportFileError(f"line {previous_end + 1}: {exc}") from exc
             start, previous_end = previous_end + 1, reader.line_num
-            if any(cell.strip() for cell in row):
+            if "".join(row).strip():  # not blank: some cell holds more than whitespace
                 yield start, row
 
 

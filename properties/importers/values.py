@@ -23,6 +23,7 @@ class RowError(ValueError):
 SMALL_INT_MAX = 32767
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(0, 13)}
 INT_MAX = 2147483647
+_LIMIT = {digits: Decimal(10) ** digits for digits in range(0, 40)}  # 10**n, the bound of n integer digits
 
 _MONEY_JUNK = str.maketrans("", "", "$, ")
 _NON_DIGITS = re.compile(r"\D")
@@ -119,7 +120,7 @@ def decimal(raw: str, *, column: str, places: int, max_digits: int,
             number = Decimal(value).quantize(_QUANTUM[places], ROUND_HALF_UP)
     except InvalidOperation:
         raise RowError(f"{column} “{raw.strip()}” is not a number") from None
-    limit = Decimal(10) ** (max_digits - places)
+    limit = _LIMIT[max_digits - places]
     if (
         abs(number) >= limit
         or (minimum is not None and number < minimum)

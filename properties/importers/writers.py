@@ -92,9 +92,26 @@ class PostgresWriter(PortableWriter):
             # The timestamp as COPY text once, not one datetime-to-text per row and column.
             base = {name: self.now.isoformat() if value is self.now else value
                     for name, value in _defaults(fields, self.now)}
-            values = itemgetter(*base)
-            self._copy(cursor, table, [pk, *(f.column for f in fields)], [model._meta.pk, *fields],
-                       ((id_, *values({**base, **row})) for id_, row in zip(ids, rows, strict=True)))
+            by_name = {f.attname: f for f in fields}
+            # Columns the rows carry first, then those they leave to their default (the same for
+            # every row a plan sends), so a row is one itemgetter call and a constant tail.
+            keys = rows[0].keys()
+            given = [name for name in base if name in keys]
+            rest = [name for name in base if name not in keys]
+            tail = tuple(base[name] for name in rest)
+            get = itemgetter(*given) if len(given) > 1 else (lambda row, _n=given[0]: (row[_n],))
+
+            def copy_rows():
+                for id_, row in zip(ids, rows, strict=True):
+                    if row.keys() == keys:
+                        yield (id_, *get(row), *tail)
+                    else:  # a row with other keys than the first: the slow, general way
+                        merged = {**base, **row}
+                        yield (id_, *(merged[name] for name in given), *(merged[name] for name in rest))
+
+            columns = [*given, *rest]
+            self._copy(cursor, table, [pk, *(by_name[n].column for n in columns)],
+                       [model._meta.pk, *(by_name[n] for n in columns)], copy_rows())
         return ids
 
     @staticmethod
@@ -131,8 +148,10 @@ class PostgresWriter(PortableWriter):
                 for row in rows:
                     write_row(row)
                 return
+            blank = itemgetter(*blank_is_null) if len(blank_is_null) > 1 else None
+            only = blank_is_null[0]
             for row in rows:
-                if any(row[i] == "" for i in blank_is_null):
+                if (row[only] == "") if blank is None else ("" in blank(row)):
                     row = list(row)
                     for i in blank_is_null:
                         if row[i] == "":

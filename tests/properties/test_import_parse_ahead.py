@@ -1,0 +1,82 @@
+"""The rows are parsed in a forked child process while the importing process stores batches
+(runner._ParseAhead); where a child cannot be forked, a thread does it. Both must give the same
+database, and a file that breaks mid-way must fail the run with the reason, its earlier batches kept."""
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+
+import pytest
+
+from properties.importers import ImportFileError, import_file, runner
+from properties.importers.records import OwnerRecord, ParsedRow, PropertyRecord, RejectedRow
+from properties.models import ImportStatus, Property
+
+from .conftest import database_picture, latest_run, pr_row, write_csv
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(count):
+    return [pr_row(Address=f"{n} Birch St", APN=f"40-000-{n:04d}", Primary_Name=f"Owner{n} Birch",
+                   Primary_Mobile_Phone1=f"(617) 206-{n:04d}") for n in range(1, count + 1)]
+
+
+def test_rows_are_parsed_in_a_child_process(tmp_path, monkeypatch):
+    started = []
+    real_process = multiprocessing.get_context("fork").Process
+
+    class Recording(real_process):
+        def start(self):
+            started.append(self.name)
+            super().start()
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Process", Recording)
+    import_file(kind="propertyradar", path=write_csv(tmp_path / "list.csv", _rows(7)), batch_size=3)
+
+    assert started == ["import-parse"]
+    assert Property.objects.count() == 7 and latest_run().rows_done == 7
+
+
+def test_the_thread_fallback_stores_what_the_child_process_stores(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "list.csv", _rows(7) + [pr_row(Address="")])
+    import_file(kind="propertyradar", path=path, batch_size=3)
+    with_process = database_picture(), latest_run().rows_rejected
+    Property.objects.all().delete()
+
+    monkeypatch.setattr(runner._ParseAhead, "available", staticmethod(lambda: False))
+    import_file(kind="propertyradar", path=path, batch_size=3)
+
+    assert (database_picture(), latest_run().rows_rejected) == with_process == (with_process[0], 1)
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["child process", "thread"])
+def test_a_file_broken_mid_way_fails_the_run_with_the_line_and_keeps_earlier_batches(tmp_path, monkeypatch, forked):
+    if not forked:
+        monkeypatch.setattr(runner._ParseAhead, "available", staticmethod(lambda: False))
+    rows = _rows(6)
+    rows[4]["Owner"] = "x" * 200_000  # longer than csv's field limit: the reader stops there
+    path = write_csv(tmp_path / "list.csv", rows)
+
+    with pytest.raises(ImportFileError, match="line 6"):
+        import_file(kind="propertyradar", path=path, batch_size=2)
+
+    run = latest_run()
+    assert run.status == ImportStatus.FAILED and "line 6" in run.error
+    assert run.rows_done == 4 and run.last_committed_line == 5
+    assert Property.objects.count() == 4
+
+
+def test_records_survive_the_trip_between_processes():
+    row = ParsedRow(
+        line=7, cells=["12 Main St", "Boston"],
+        property=PropertyRecord(key="12 MAIN ST|BOSTON|MA|02114", state="MA", apn="1-2", address="12 Main St",
+                                city="Boston", zip_code="02114", facts={"bedrooms": 3}),
+        owners=[OwnerRecord(first_name="Lisa", last_name="Nguyen", email="", phones=[("+16175550123", "mobile")],
+                            name_key="lisa nguyen", role="primary_owner", mailing=("1 A St", "Boston", "MA", "02114"),
+                            tags=("List",))],
+        unusable_phones=1,
+    )
+    reject = RejectedRow(line=8, reason="no address", values=["", "Boston"])
+
+    assert pickle.loads(pickle.dumps((row, reject))) == (row, reject)
