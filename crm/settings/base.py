@@ -80,11 +80,10 @@ DATABASES = {
 # Keep connections open between requests: a new PostgreSQL connection per request
 # costs several times the work of a small request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-# A `SELECT 1` round trip before a reused connection's first query in each request: measured in
-# bench/webhook.py (2 sync workers) at ~0.25 ms of server CPU per webhook request (1.85 vs 2.1 ms)
-# and ~830 vs ~730 req/s. Kept on by default: without it the first request per worker after a
-# database restart fails (a 500 page; a 503 webhook delivery, which OpenPhone repeats).
-# CONN_HEALTH_CHECKS=False turns it off where that trade is wanted.
+# A `SELECT 1` round trip before a reused connection's first query in each request. On by default:
+# without it the first page per worker after a database restart fails. The webhook receiver skips
+# it (a round trip per delivery) and retries its insert on a new connection instead
+# (openphone/services.py). CONN_HEALTH_CHECKS=False turns it off everywhere.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
