@@ -5,6 +5,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from crm import sms
 
@@ -62,6 +63,10 @@ def browser(monkeypatch):
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # While Playwright runs, the test's ORM calls get a database connection of their own
+        # (Django keeps connections per context, and Playwright switches it); close it here, in
+        # that context, or it stays open and pytest cannot drop the test database at the end.
+        connections.close_all()
 
 
 @pytest.fixture
