@@ -28,7 +28,19 @@ def process_webhook_event(self, event_pk: int) -> str:
     return services.webhook_event_process(event_pk=event_pk)
 
 
-@shared_task(acks_late=True, ignore_result=True)
+# A dispatcher that fails for a passing reason (database unavailable) tries again soon; the next
+# delivery or the sweep would start another anyway.
+DISPATCH_MAX_RETRIES = 3
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=services.TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=DISPATCH_MAX_RETRIES,
+)
 def dispatch_webhook_events() -> int:
     """Queue one processing task per stored event not queued yet (the receiver queues this task)."""
     return services.webhook_events_dispatch()

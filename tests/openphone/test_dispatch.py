@@ -136,3 +136,27 @@ def test_reprocessing_marks_the_event_queued_now(django_capture_on_commit_callba
     event.refresh_from_db()
     assert event.status == WebhookEventStatus.PENDING
     assert timezone.now() - event.queued_at < timedelta(minutes=1)
+
+
+def test_a_dispatcher_that_meets_a_database_hiccup_runs_again(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    # Eager runs go through Celery's retries (a propagated Retry would stop them).
+    monkeypatch.setattr(celery_app.conf, "CELERY_TASK_EAGER_PROPAGATES", False)
+    event = WebhookEvent.objects.create(event_id="EVhiccup", type="call.ringing", payload={})
+    real_dispatch, calls = services.webhook_events_dispatch, []
+
+    def hiccup_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_dispatch(**kwargs)
+
+    monkeypatch.setattr(services, "webhook_events_dispatch", hiccup_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_webhook_events.apply()
+    assert len(calls) == 2
+    event.refresh_from_db()
+    assert event.status == WebhookEventStatus.IGNORED and event.queued_at is not None
