@@ -4,8 +4,9 @@
 Creates a fresh PostgreSQL database (crm_webhook_bench by default) and migrates it, serves the app
 with gunicorn (2 sync workers) on loopback under production settings (bench.settings adds only a bare
 view), then drives both endpoints at 32 concurrent connections with DISTINCT signed events, so every
-webhook request is a real insert plus the real dispatch flag in Redis (the delivery that raises it also
-queues the dispatcher task; no worker consumes the bench's queue). Prints requests/second, p50 and p99
+webhook request is a real insert with the real dispatch flag in the same statement (the delivery that
+raises the flag also queues the dispatcher task to Redis; no worker consumes the bench's queue). Prints
+requests/second, p50 and p99
 latency for each, and the ratio.
 
     .venv/bin/python bench/webhook.py [--duration 10] [--rounds 2] [--connections 32]
@@ -343,7 +344,7 @@ def main() -> None:
           + ("sync workers" if args.threads == 1 else f"gthread workers x {args.threads} threads"))
     print(f"bare Django view : {best_bare['rps']:7.0f} req/s  p50 {best_bare['p50_ms']:5.1f} ms  p99 {best_bare['p99_ms']:5.1f} ms")
     print(f"webhook receiver : {best_hook['rps']:7.0f} req/s  p50 {best_hook['p50_ms']:5.1f} ms  p99 {best_hook['p99_ms']:5.1f} ms"
-          f"  (verify + insert + dispatch flag in Redis; {best_hook['stored']} stored of {best_hook['requests']})")
+          f"  (verify + insert + dispatch flag, one statement; {best_hook['stored']} stored of {best_hook['requests']})")
     print(f"ratio webhook/bare: {best_hook['rps'] / best_bare['rps']:.2f}  (best of {args.rounds} rounds each)")
     cpu_bare = statistics.median(r["cpu_ms"] for r in results["bare"])
     cpu_hook = statistics.median(r["cpu_ms"] for r in results["webhook"])

@@ -48,6 +48,19 @@ class WebhookEvent(models.Model):
         return f"{self.type} {self.event_id}"
 
 
+class DispatchFlag(models.Model):
+    """One row: raised while a dispatcher task is queued that has not yet looked at the stored events.
+
+    The delivery that finds it down raises it in the same statement as its insert and queues the
+    dispatcher; the dispatcher lowers it before reading (openphone/services.py, "Dispatch").
+    """
+
+    raised_at = models.DateTimeField(null=True, blank=True, help_text="Empty while no dispatcher is due.")
+
+    def __str__(self) -> str:
+        return f"dispatch flag raised at {self.raised_at}" if self.raised_at else "dispatch flag down"
+
+
 # --- history sync (manage.py sync_openphone) ----------------------------------------------------
 
 class SyncStatus(models.TextChoices):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import datetime, timedelta
-from functools import cache
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
@@ -17,7 +16,7 @@ from django.utils import timezone
 from contacts.models import Activity, Contact
 from contacts.services import activity_record
 
-from .models import CallDetails, WebhookEvent, WebhookEventStatus
+from .models import CallDetails, DispatchFlag, WebhookEvent, WebhookEventStatus
 
 logger = logging.getLogger(__name__)
 
@@ -68,55 +67,85 @@ def _queue_on_commit(event_pk: int) -> None:
 # --- Dispatch: from "stored" to "queued" ----------------------------------------------------------
 #
 # A delivery is answered as soon as it is stored. Queueing a Celery task costs more CPU than the
-# insert (~0.5 ms), so the receiver does not queue one per event: it raises a flag in Redis (SET NX,
-# one round trip) and only the delivery that raises it queues a dispatcher task. The dispatcher
-# lowers the flag first and then queues every stored event not yet queued, one processing task per
-# event. An event stored after the flag was lowered raises it again, so no event waits for a
-# dispatcher that has already looked; under load one dispatcher queues hundreds of events.
+# insert (~0.5 ms), and every extra round trip costs a busy machine far more than its own work, so a
+# delivery neither queues a task of its own nor asks anyone else: the statement that stores it also
+# raises a flag (one row, DispatchFlag) if it is down, and only the delivery that raised it queues a
+# dispatcher task. The dispatcher lowers the flag first and then queues every stored event not yet
+# queued, one processing task per event; under load one dispatcher queues hundreds of events.
+#
+# No event may be stored after the dispatcher has looked and still find the flag up. So a delivery
+# takes a shared advisory lock before the statement that reads the flag (its own snapshot is taken
+# after the lock), and the dispatcher lowers the flag under the exclusive lock: it waits for the
+# deliveries in flight, whose events its next read then sees, and deliveries after it find the flag
+# down and raise it again.
 
-@cache
-def _dispatch_flag_key() -> str:
-    # Namespaced by database: test databases and several deployments can share one Redis.
-    return f"openphone:webhook-dispatch:{settings.DATABASES['default']['NAME']}"
-
-
-def _dispatch_flag_client():
-    """Redis for the flag; None where tasks run in-process (no coalescing needed) or there is no Redis."""
-    from crm.celery import app
-    from crm.redis_client import redis_client
-
-    return None if app.conf.task_always_eager else redis_client()
+# The advisory lock (per database) between deliveries (shared) and a dispatcher lowering the flag.
+DISPATCH_LOCK_KEY = 7_346_001
+FLAG_PK = 1
 
 
 def _dispatch_soon() -> None:
-    """See that a dispatcher will run after this moment; one Redis round trip when one is already due."""
+    """Queue a dispatcher; if that fails, lower the flag so the next delivery tries again."""
     from .tasks import dispatch_webhook_events
 
-    client = _dispatch_flag_client()
-    if client is not None and not client.set(_dispatch_flag_key(), 1, nx=True, ex=DISPATCH_FLAG_TTL_SECONDS):
-        return
     try:
         dispatch_webhook_events.apply_async(retry=False, declare=[])
     except Exception:
-        if client is not None:
-            client.delete(_dispatch_flag_key())  # the next delivery tries again
+        DispatchFlag.objects.filter(pk=FLAG_PK).update(raised_at=None)
         raise
 
 
 def _dispatch_on_commit() -> None:
-    # robust: with Redis or the broker down the event is stored; the sweep dispatches it.
+    # robust: with the broker down the event is stored; the sweep dispatches it.
     def dispatch_stored_events() -> None:
         _dispatch_soon()
 
     transaction.on_commit(dispatch_stored_events, robust=True)
 
 
-def _insert_event_if_new(*, event_id: str, type: str, payload: dict, payload_text: str | None) -> int | None:
-    """Insert the event unless its id is stored already; its new primary key, or None for a redelivery.
+def _dispatch_flag_lower() -> None:
+    """Lower the flag once no delivery is between reading it and committing (PostgreSQL)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DISPATCH_LOCK_KEY])
+        if not DispatchFlag.objects.filter(pk=FLAG_PK).update(raised_at=None):
+            DispatchFlag.objects.get_or_create(pk=FLAG_PK)  # a flushed table (tests): back to one row
 
-    One statement (INSERT ... ON CONFLICT DO NOTHING RETURNING), so it is a transaction by itself in
-    autocommit mode: one round trip on the hot path, and a redelivery raises no error to roll back.
-    `payload_text` (the body as received) is stored as it is instead of serializing `payload` again.
+
+def _insert_sql(table: str, names: str, marks: str, pk: str, key: str) -> str:
+    """The delivery's statements, sent as one message (a transaction of their own in autocommit).
+
+    PostgreSQL: take the shared dispatch lock, then insert and, if this delivery is new and the flag
+    is down (or raised so long ago that its dispatcher was lost), raise it. The answer row: the new
+    id (or NULL), whether this delivery raised the flag, whether the flag row is missing.
+    """
+    qn = connection.ops.quote_name
+    flag = qn(DispatchFlag._meta.db_table)
+    insert = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: S608
+    if connection.vendor != "postgresql":
+        return insert
+    # Identifiers from model metadata and integer constants only.
+    return (
+        f"SELECT pg_advisory_xact_lock_shared({DISPATCH_LOCK_KEY}); "  # noqa: S608
+        f"WITH ins AS ({insert}), raised AS ("
+        f"UPDATE {flag} SET raised_at = now() WHERE id = {FLAG_PK} AND EXISTS (SELECT 1 FROM ins) "
+        f"AND (raised_at IS NULL OR raised_at < now() - make_interval(secs => {DISPATCH_FLAG_TTL_SECONDS})) "
+        f"RETURNING 1) "
+        f"SELECT (SELECT {pk} FROM ins), EXISTS (SELECT 1 FROM raised), "
+        f"NOT EXISTS (SELECT 1 FROM {flag} WHERE id = {FLAG_PK})"
+    )
+
+
+def _insert_event_if_new(
+    *, event_id: str, type: str, payload: dict, payload_text: str | None
+) -> tuple[int | None, bool]:
+    """Insert the event unless its id is stored already: (new primary key or None, queue a dispatcher?).
+
+    One round trip on the hot path (see _insert_sql), a transaction by itself in autocommit mode,
+    and a redelivery raises no error to roll back. `payload_text` (the body as received) is stored
+    as it is instead of serializing `payload` again. Without PostgreSQL every new event queues a
+    dispatcher (tasks run in-process there).
     """
     meta = WebhookEvent._meta
     values = {
@@ -130,10 +159,12 @@ def _insert_event_if_new(*, event_id: str, type: str, payload: dict, payload_tex
     }
     qn = connection.ops.quote_name
     columns = [meta.get_field(name) for name in values]
-    # Only quoted identifiers from the model's own metadata are interpolated; values are parameters.
-    table, pk, key = qn(meta.db_table), qn(meta.pk.column), qn(meta.get_field("event_id").column)
-    names, marks = ", ".join(qn(f.column) for f in columns), ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: S608
+    # Only quoted identifiers from the models' own metadata and constants are interpolated; values
+    # are parameters.
+    sql = _insert_sql(
+        qn(meta.db_table), ", ".join(qn(f.column) for f in columns), ", ".join(["%s"] * len(columns)),
+        qn(meta.pk.column), qn(meta.get_field("event_id").column),
+    )
     params = [
         payload_text if f.name == "payload" and payload_text is not None else f.get_db_prep_save(values[f.name], connection)
         for f in columns
@@ -148,8 +179,12 @@ def _insert_event_if_new(*, event_id: str, type: str, payload: dict, payload_tex
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
-                row = cursor.fetchone()
-            return row[0] if row else None
+                if connection.vendor != "postgresql":
+                    row = cursor.fetchone()
+                    return (row[0], True) if row else (None, False)
+                cursor.nextset()  # past the lock's empty result
+                pk, raised, flag_missing = cursor.fetchone()
+                return pk, pk is not None and (raised or flag_missing)
         except (OperationalError, InterfaceError):
             # A kept connection the database dropped (restart, failover) fails its first statement.
             # The insert is idempotent: try once more on a new connection, unless a caller's
@@ -167,8 +202,10 @@ def webhook_event_record(*, event_id: str, type: str, payload: dict, payload_tex
     `payload_text`: the same event as JSON text, when the caller has it (the request body).
     A redelivery of a stored event id creates nothing, queues nothing and returns None.
     """
-    pk = _insert_event_if_new(event_id=event_id, type=type, payload=payload, payload_text=payload_text)
-    if pk is not None:
+    pk, queue_dispatcher = _insert_event_if_new(
+        event_id=event_id, type=type, payload=payload, payload_text=payload_text
+    )
+    if queue_dispatcher:
         _dispatch_on_commit()
     return pk
 
@@ -179,9 +216,7 @@ def webhook_events_dispatch(*, batch_size: int = DISPATCH_BATCH_SIZE) -> int:
     Safe to run concurrently: each batch locks its rows (SKIP LOCKED), marks them queued and queues
     their tasks when it commits, so no event is queued by two dispatchers.
     """
-    client = _dispatch_flag_client()
-    if client is not None:
-        client.delete(_dispatch_flag_key())  # before reading: a later event raises the flag again
+    _dispatch_flag_lower()  # before reading: an event stored later raises the flag again
     total = 0
     while True:
         with transaction.atomic():

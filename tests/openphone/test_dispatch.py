@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import uuid
 from datetime import timedelta
 from unittest import mock
 
+import psycopg
 import pytest
 from django.conf import settings
+from django.db import connection, connections
 from django.utils import timezone
 
 from crm.celery import app as celery_app
 from crm.redis_client import redis_client
 from openphone import services
-from openphone.models import WebhookEvent, WebhookEventStatus
+from openphone.models import DispatchFlag, WebhookEvent, WebhookEventStatus
 from openphone.tasks import dispatch_webhook_events, process_webhook_event
 
 from .sender import deliver, load_event
@@ -22,6 +25,8 @@ from .sender import deliver, load_event
 pytestmark = pytest.mark.django_db
 
 needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis: set REDIS_URL (CI does)")
+# The flag is raised in the delivery's own statement on PostgreSQL; elsewhere every delivery dispatches.
+needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the dispatch flag lives in PostgreSQL")
 
 DISPATCH = "openphone.tasks.dispatch_webhook_events"
 PROCESS = "openphone.tasks.process_webhook_event"
@@ -52,9 +57,8 @@ def broker(monkeypatch):
     for task in (dispatch_webhook_events, process_webhook_event):
         monkeypatch.setattr(task, "queue", queue, raising=False)
         monkeypatch.setattr(task, "_exec_options", None)  # recomputed with the queue above
-    redis_client().delete(services._dispatch_flag_key())
     yield Broker(queue)
-    redis_client().delete(queue, services._dispatch_flag_key())
+    redis_client().delete(queue)
 
 
 def _deliver(client, capture, event_id: str) -> None:
@@ -62,6 +66,11 @@ def _deliver(client, capture, event_id: str) -> None:
         assert deliver(client, load_event("message.received", id=event_id)).status_code == 202
 
 
+def _flag_raised_at():
+    return DispatchFlag.objects.get(pk=services.FLAG_PK).raised_at
+
+
+@needs_postgres
 @needs_redis
 def test_a_burst_of_deliveries_queues_one_dispatcher_which_queues_each_event_once(
     client, broker, django_capture_on_commit_callbacks
@@ -70,6 +79,7 @@ def test_a_burst_of_deliveries_queues_one_dispatcher_which_queues_each_event_onc
         _deliver(client, django_capture_on_commit_callbacks, f"EVburst{n}")
     assert broker.tasks() == [(DISPATCH, [])]
     assert WebhookEvent.objects.filter(queued_at__isnull=True).count() == 3
+    assert _flag_raised_at() is not None
 
     # The worker runs the dispatcher: it lowers the flag and queues each stored event's processing.
     with django_capture_on_commit_callbacks(execute=True):
@@ -77,6 +87,7 @@ def test_a_burst_of_deliveries_queues_one_dispatcher_which_queues_each_event_onc
     pks = sorted(WebhookEvent.objects.values_list("pk", flat=True))
     assert broker.tasks() == [(DISPATCH, []), *[(PROCESS, [pk]) for pk in pks]]
     assert not WebhookEvent.objects.filter(queued_at__isnull=True).exists()
+    assert _flag_raised_at() is None
 
     # The flag is down again: the next delivery queues a dispatcher of its own.
     _deliver(client, django_capture_on_commit_callbacks, "EVafter")
@@ -84,15 +95,21 @@ def test_a_burst_of_deliveries_queues_one_dispatcher_which_queues_each_event_onc
     assert len(broker.tasks()) == 5
 
 
+@needs_postgres
 @needs_redis
-def test_the_flag_expires_so_a_lost_dispatcher_does_not_silence_later_deliveries(
+def test_a_flag_left_up_too_long_is_raised_again_by_the_next_delivery(
     client, broker, django_capture_on_commit_callbacks
 ):
-    _deliver(client, django_capture_on_commit_callbacks, "EVflag")
-    ttl = redis_client().ttl(services._dispatch_flag_key())
-    assert 0 < ttl <= services.DISPATCH_FLAG_TTL_SECONDS
+    # Its dispatcher was lost (worker killed, message dropped): after the TTL the flag counts as down.
+    DispatchFlag.objects.filter(pk=services.FLAG_PK).update(
+        raised_at=timezone.now() - timedelta(seconds=services.DISPATCH_FLAG_TTL_SECONDS + 1)
+    )
+    _deliver(client, django_capture_on_commit_callbacks, "EVafterloss")
+    assert broker.tasks() == [(DISPATCH, [])]
+    assert timezone.now() - _flag_raised_at() < timedelta(seconds=5)
 
 
+@needs_postgres
 @needs_redis
 def test_a_dispatcher_that_cannot_be_queued_lowers_the_flag_for_the_next_delivery(
     client, broker, django_capture_on_commit_callbacks
@@ -101,9 +118,44 @@ def test_a_dispatcher_that_cannot_be_queued_lowers_the_flag_for_the_next_deliver
 
     with mock.patch.object(dispatch_webhook_events, "apply_async", side_effect=BrokerDown("Error 111 connecting")):
         _deliver(client, django_capture_on_commit_callbacks, "EVbrokerdown")
-    assert not redis_client().exists(services._dispatch_flag_key())
+    assert _flag_raised_at() is None
     _deliver(client, django_capture_on_commit_callbacks, "EVbrokerback")
     assert broker.tasks() == [(DISPATCH, [])]
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_missing_flag_row_never_silences_deliveries(client):
+    DispatchFlag.objects.all().delete()  # as a flushed table would be
+    # Autocommit and in-process tasks: the dispatcher the delivery queued has run by the answer.
+    assert deliver(client, load_event("message.received")).status_code == 202
+    assert WebhookEvent.objects.get().status == WebhookEventStatus.PROCESSED
+    assert DispatchFlag.objects.get(pk=services.FLAG_PK).raised_at is None  # the dispatcher put the row back
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_lowering_the_flag_waits_for_a_delivery_between_its_read_and_its_commit():
+    # A delivery holds the shared dispatch lock from before it reads the flag until it commits.
+    DispatchFlag.objects.get_or_create(pk=services.FLAG_PK)
+    params = connection.get_connection_params() | {"cursor_factory": psycopg.Cursor}
+    with psycopg.connect(**params) as delivery:
+        delivery.execute("SELECT pg_advisory_xact_lock_shared(%s)", [services.DISPATCH_LOCK_KEY])
+        lowered = threading.Event()
+
+        def dispatcher():
+            try:
+                services._dispatch_flag_lower()
+                lowered.set()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=dispatcher)
+        thread.start()
+        assert not lowered.wait(0.5)  # waiting for the delivery's commit
+        delivery.commit()
+        thread.join(10)
+    assert lowered.is_set()
 
 
 def test_the_dispatcher_queues_every_waiting_event_once_in_batches(django_capture_on_commit_callbacks):
@@ -160,3 +212,32 @@ def test_a_dispatcher_that_meets_a_database_hiccup_runs_again(
     assert len(calls) == 2
     event.refresh_from_db()
     assert event.status == WebhookEventStatus.IGNORED and event.queued_at is not None
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_reads_the_flag_only_after_a_dispatcher_lowering_it_is_done(client):
+    # The dispatcher holds the exclusive dispatch lock while it lowers the flag: a delivery arriving
+    # meanwhile waits, then finds the flag down and queues a dispatcher of its own.
+    DispatchFlag.objects.update_or_create(pk=services.FLAG_PK, defaults={"raised_at": timezone.now()})
+    params = connection.get_connection_params() | {"cursor_factory": psycopg.Cursor}
+    answered = threading.Event()
+    with psycopg.connect(**params) as dispatcher:
+        dispatcher.execute("SELECT pg_advisory_xact_lock(%s)", [services.DISPATCH_LOCK_KEY])
+        dispatcher.execute("UPDATE openphone_dispatchflag SET raised_at = NULL")
+
+        def delivery():
+            try:
+                assert deliver(client, load_event("message.received")).status_code == 202
+                answered.set()
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=delivery)
+        thread.start()
+        assert not answered.wait(0.5)  # waiting for the dispatcher's commit
+        dispatcher.commit()
+        thread.join(10)
+    assert answered.is_set()
+    # It raised the flag again and (tasks in-process here) its dispatcher ran and lowered it.
+    assert WebhookEvent.objects.get().status == WebhookEventStatus.PROCESSED
