@@ -116,6 +116,9 @@ def _dispatch_flag_lower() -> None:
 def _insert_sql(table: str, names: str, marks: str, pk: str, key: str) -> str:
     """The delivery's statements, sent as one message (a transaction of their own in autocommit).
 
+    Several statements in one message need the simple query protocol, which Django's default
+    client-side binding uses (DATABASES OPTIONS without `server_side_binding`).
+
     PostgreSQL: take the shared dispatch lock, then insert and, if this delivery is new and the flag
     is down (or raised so long ago that its dispatcher was lost), raise it. The answer row: the new
     id (or NULL), whether this delivery raised the flag, whether the flag row is missing.
