@@ -31,3 +31,20 @@ def check_openphone_backend_settings(app_configs=None, **kwargs) -> list[checks.
             id="openphone.E002",
         ))
     return errors
+
+
+def webhook_store_binding_errors(database: dict) -> list[checks.CheckMessage]:
+    """The receiver sends its lock and its insert as one message: that needs client-side binding."""
+    if database["ENGINE"].endswith("postgresql") and database.get("OPTIONS", {}).get("server_side_binding"):
+        return [checks.Error(
+            "DATABASES['default']['OPTIONS']['server_side_binding'] is on: the OpenPhone webhook receiver "
+            "stores a delivery with two statements in one message, which server-side binding refuses.",
+            hint="Remove server_side_binding (Django's default, client-side binding, is what the receiver needs).",
+            id="openphone.E004",
+        )]
+    return []
+
+
+@checks.register(checks.Tags.compatibility)
+def check_webhook_store_binding(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    return webhook_store_binding_errors(settings.DATABASES["default"])

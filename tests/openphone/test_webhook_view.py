@@ -213,3 +213,14 @@ def test_broker_down_still_acknowledges_the_stored_event_and_the_sweep_queues_it
         sweep_pending_webhook_events.apply()
     event.refresh_from_db()
     assert event.status == WebhookEventStatus.PROCESSED
+
+
+def test_a_database_setting_the_receiver_cannot_work_with_fails_the_system_check():
+    from django.core import checks
+
+    from openphone.checks import check_webhook_store_binding, webhook_store_binding_errors
+
+    postgres = {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {"server_side_binding": True}}
+    assert [e.id for e in webhook_store_binding_errors(postgres)] == ["openphone.E004"]
+    assert webhook_store_binding_errors({**postgres, "OPTIONS": {}}) == []
+    assert check_webhook_store_binding in checks.registry.registry.get_checks()
