@@ -79,8 +79,9 @@ def _queue_on_commit(event_pk: int) -> None:
 # deliveries in flight, whose events its next read then sees, and deliveries after it find the flag
 # down and raise it again.
 
-# The advisory lock (per database) between deliveries (shared) and a dispatcher lowering the flag.
-DISPATCH_LOCK_KEY = 7_346_001
+# The advisory lock (per database) between deliveries (shared) and a dispatcher lowering the flag,
+# named like the importer's batch lock (properties/importers/merge.py) so the keys stay apart.
+DISPATCH_LOCK = "hashtext('crm.openphone.webhook-dispatch')"
 FLAG_PK = 1
 
 
@@ -108,7 +109,7 @@ def _dispatch_flag_lower() -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DISPATCH_LOCK_KEY])
+                cursor.execute(f"SELECT pg_advisory_xact_lock({DISPATCH_LOCK})")
         if not DispatchFlag.objects.filter(pk=FLAG_PK).update(raised_at=None):
             DispatchFlag.objects.get_or_create(pk=FLAG_PK)  # a flushed table (tests): back to one row
 
@@ -130,7 +131,7 @@ def _insert_sql(table: str, names: str, marks: str, pk: str, key: str) -> str:
         return insert
     # Identifiers from model metadata and integer constants only.
     return (
-        f"SELECT pg_advisory_xact_lock_shared({DISPATCH_LOCK_KEY}); "  # noqa: S608
+        f"SELECT pg_advisory_xact_lock_shared({DISPATCH_LOCK}); "  # noqa: S608
         f"WITH ins AS ({insert}), raised AS ("
         f"UPDATE {flag} SET raised_at = now() WHERE id = {FLAG_PK} AND EXISTS (SELECT 1 FROM ins) "
         f"AND (raised_at IS NULL OR raised_at < now() - make_interval(secs => {DISPATCH_FLAG_TTL_SECONDS})) "

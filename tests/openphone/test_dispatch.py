@@ -140,7 +140,7 @@ def test_lowering_the_flag_waits_for_a_delivery_between_its_read_and_its_commit(
     DispatchFlag.objects.get_or_create(pk=services.FLAG_PK)
     params = connection.get_connection_params() | {"cursor_factory": psycopg.Cursor}
     with psycopg.connect(**params) as delivery:
-        delivery.execute("SELECT pg_advisory_xact_lock_shared(%s)", [services.DISPATCH_LOCK_KEY])
+        delivery.execute(f"SELECT pg_advisory_xact_lock_shared({services.DISPATCH_LOCK})")
         lowered = threading.Event()
 
         def dispatcher():
@@ -223,7 +223,7 @@ def test_a_delivery_reads_the_flag_only_after_a_dispatcher_lowering_it_is_done(c
     params = connection.get_connection_params() | {"cursor_factory": psycopg.Cursor}
     answered = threading.Event()
     with psycopg.connect(**params) as dispatcher:
-        dispatcher.execute("SELECT pg_advisory_xact_lock(%s)", [services.DISPATCH_LOCK_KEY])
+        dispatcher.execute(f"SELECT pg_advisory_xact_lock({services.DISPATCH_LOCK})")
         dispatcher.execute("UPDATE openphone_dispatchflag SET raised_at = NULL")
 
         def delivery():
