@@ -214,6 +214,22 @@ def webhook_event_record(*, event_id: str, type: str, payload: dict, payload_tex
     return pk
 
 
+def _pending_events_queue(*, limit: int, **filters) -> int:
+    """Lock up to `limit` pending events matching `filters` (oldest first, skipping rows another
+    transaction holds), stamp them queued and queue their processing on commit; returns how many."""
+    with transaction.atomic():
+        pks = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=WebhookEventStatus.PENDING, **filters)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        WebhookEvent.objects.filter(pk__in=pks).update(queued_at=timezone.now())
+        for pk in pks:
+            _queue_on_commit(pk)
+    return len(pks)
+
+
 def webhook_events_dispatch(*, batch_size: int = DISPATCH_BATCH_SIZE) -> int:
     """Queue processing for every stored event not queued yet, oldest first; returns how many.
 
@@ -223,18 +239,9 @@ def webhook_events_dispatch(*, batch_size: int = DISPATCH_BATCH_SIZE) -> int:
     _dispatch_flag_lower()  # before reading: an event stored later raises the flag again
     total = 0
     while True:
-        with transaction.atomic():
-            pks = list(
-                WebhookEvent.objects.select_for_update(skip_locked=True)
-                .filter(status=WebhookEventStatus.PENDING, queued_at__isnull=True)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            WebhookEvent.objects.filter(pk__in=pks).update(queued_at=timezone.now())
-            for pk in pks:
-                _queue_on_commit(pk)
-        total += len(pks)
-        if len(pks) < batch_size:
+        queued = _pending_events_queue(limit=batch_size, queued_at__isnull=True)
+        total += queued
+        if queued < batch_size:
             return total
 
 
@@ -263,20 +270,10 @@ def webhook_events_requeue_stale(
     Their queue message was lost or their worker died (or their retries are still running: the
     task skips an event another worker holds and leaves a processed one alone).
     """
-    cutoff = timezone.now() - older_than
-    with transaction.atomic():
-        pks = list(
-            WebhookEvent.objects.select_for_update(skip_locked=True)
-            .filter(status=WebhookEventStatus.PENDING, queued_at__lt=cutoff)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        WebhookEvent.objects.filter(pk__in=pks).update(queued_at=timezone.now())
-        for pk in pks:
-            _queue_on_commit(pk)
-    if pks:
-        logger.warning("Re-queued %d OpenPhone webhook event(s) left pending", len(pks))
-    return len(pks)
+    queued = _pending_events_queue(limit=limit, queued_at__lt=timezone.now() - older_than)
+    if queued:
+        logger.warning("Re-queued %d OpenPhone webhook event(s) left pending", queued)
+    return queued
 
 
 # --- Processing ----------------------------------------------------------------------------------
