@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import uuid
 
+import psycopg
 import pytest
+from django.db import connection
+
+from crm.celery import app as celery_app
+from openphone.tasks import dispatch_webhook_events, process_webhook_event
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +18,17 @@ def _private_cache(settings):
     caches = {name: dict(config) for name, config in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"crm-test-{uuid.uuid4().hex}"
     settings.CACHES = caches
+
+
+def route_webhook_tasks_to_queue(monkeypatch, queue: str) -> None:
+    """Publish the dispatcher and processing tasks to a real Redis queue of the test's own, not in-process."""
+    # Settings reach Celery under the CELERY_ namespace: that is the key to change.
+    monkeypatch.setattr(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
+    for task in (dispatch_webhook_events, process_webhook_event):
+        monkeypatch.setattr(task, "queue", queue, raising=False)
+        monkeypatch.setattr(task, "_exec_options", None)  # recomputed with the queue above
+
+
+def second_connection() -> psycopg.Connection:
+    """Another real session on the test database, as a second process would hold (PostgreSQL)."""
+    return psycopg.connect(**connection.get_connection_params() | {"cursor_factory": psycopg.Cursor})

@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 from unittest import mock
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection, connections
@@ -18,8 +17,9 @@ from crm.celery import app as celery_app
 from crm.redis_client import redis_client
 from openphone import services
 from openphone.models import DispatchFlag, WebhookEvent, WebhookEventStatus
-from openphone.tasks import dispatch_webhook_events, process_webhook_event
+from openphone.tasks import dispatch_webhook_events
 
+from .conftest import route_webhook_tasks_to_queue, second_connection
 from .sender import deliver, load_event
 
 pytestmark = pytest.mark.django_db
@@ -52,11 +52,7 @@ def _body(message: dict) -> str:
 def broker(monkeypatch):
     """Tasks published to a real Redis queue of this test's own instead of running in-process."""
     queue = f"test-dispatch-{uuid.uuid4().hex[:12]}"
-    # Settings reach Celery under the CELERY_ namespace: that is the key to change.
-    monkeypatch.setattr(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
-    for task in (dispatch_webhook_events, process_webhook_event):
-        monkeypatch.setattr(task, "queue", queue, raising=False)
-        monkeypatch.setattr(task, "_exec_options", None)  # recomputed with the queue above
+    route_webhook_tasks_to_queue(monkeypatch, queue)
     yield Broker(queue)
     redis_client().delete(queue)
 
@@ -138,8 +134,7 @@ def test_a_missing_flag_row_never_silences_deliveries(client):
 def test_lowering_the_flag_waits_for_a_delivery_between_its_read_and_its_commit():
     # A delivery holds the shared dispatch lock from before it reads the flag until it commits.
     DispatchFlag.objects.get_or_create(pk=services.FLAG_PK)
-    params = connection.get_connection_params() | {"cursor_factory": psycopg.Cursor}
-    with psycopg.connect(**params) as delivery:
+    with second_connection() as delivery:
         delivery.execute(f"SELECT pg_advisory_xact_lock_shared({services.DISPATCH_LOCK})")
         lowered = threading.Event()
 
@@ -220,9 +215,8 @@ def test_a_delivery_reads_the_flag_only_after_a_dispatcher_lowering_it_is_done(c
     # The dispatcher holds the exclusive dispatch lock while it lowers the flag: a delivery arriving
     # meanwhile waits, then finds the flag down and queues a dispatcher of its own.
     DispatchFlag.objects.update_or_create(pk=services.FLAG_PK, defaults={"raised_at": timezone.now()})
-    params = connection.get_connection_params() | {"cursor_factory": psycopg.Cursor}
     answered = threading.Event()
-    with psycopg.connect(**params) as dispatcher:
+    with second_connection() as dispatcher:
         dispatcher.execute(f"SELECT pg_advisory_xact_lock({services.DISPATCH_LOCK})")
         dispatcher.execute("UPDATE openphone_dispatchflag SET raised_at = NULL")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import time
 from unittest import mock
 
-import psycopg
 import pytest
 from django.db import OperationalError, connection
 from django.test import Client
@@ -12,6 +11,7 @@ from django.urls import resolve, reverse
 
 from openphone.models import WebhookEvent, WebhookEventStatus
 
+from .conftest import second_connection
 from .sender import compact, deliver, legacy_signature, load_event, post_raw, standard_headers
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +127,7 @@ def test_json_the_database_refuses_is_400_not_a_retry_forever(client):
 def test_a_connection_the_database_dropped_is_replaced_and_the_event_stored(client):
     assert deliver(client, load_event("message.received")).status_code == 202
     dropped_pid = connection.connection.info.backend_pid
-    with psycopg.connect(**connection.get_connection_params() | {"cursor_factory": psycopg.Cursor}) as admin:
+    with second_connection() as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [dropped_pid])
     response = deliver(client, load_event("message.delivered"))
     assert response.status_code == 202

@@ -14,8 +14,8 @@ from django.db import connections
 from contacts.models import Activity, Contact
 from crm.celery import app as celery_app
 from openphone.models import WebhookEvent, WebhookEventStatus
-from openphone.tasks import dispatch_webhook_events, process_webhook_event
 
+from .conftest import route_webhook_tasks_to_queue
 from .sender import deliver, load_event
 
 pytestmark = [
@@ -41,11 +41,7 @@ def worker_queue(monkeypatch):
     """A queue of this test's own, so workers of parallel test runs sharing the Redis database never steal its tasks."""
     queue = f"test-webhook-{uuid.uuid4().hex[:12]}"
     RUNS.clear()
-    # Settings reach Celery under the CELERY_ namespace: those are the keys to change.
-    monkeypatch.setattr(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
-    for task in (dispatch_webhook_events, process_webhook_event):
-        monkeypatch.setattr(task, "queue", queue, raising=False)
-        monkeypatch.setattr(task, "_exec_options", None)  # recomputed with the queue above
+    route_webhook_tasks_to_queue(monkeypatch, queue)
     task_postrun.connect(_after_task)
     try:
         with start_worker(
