@@ -16,7 +16,7 @@ Merge rules:
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -155,12 +155,43 @@ _NEW_PROPERTY = {
 _NEW_CONTACT = {"phone": None, **dict.fromkeys(_CONTACT_FILL, ""), **dict.fromkeys(_MAILING, "")}
 
 
-class BatchPlan:
-    """Resolve and merge one batch of parsed rows; `write` stores the outcome."""
+class Carried:
+    """What a planned batch changed, for planning the next batch before this one is committed.
 
-    def __init__(self, *, source: str, run_tag: str = ""):
+    Ids are assigned when the batch is planned (`BatchPlan.reserve_ids`), so the next batch can
+    refer to the rows this one creates. The states are the planned batch's own, indexed by what
+    the next batch matches on; the next batch copies those it matches and never changes them,
+    so the batch being written is left alone.
+    """
+
+    def __init__(self, plan: BatchPlan):
+        self.by_key = {s.values["address_key"]: s for s in plan.properties if s.new or s.dirty}
+        self.by_apn = {(s.values["state"], s.values["apn"]): s for s in self.by_key.values() if s.values["apn"]}
+        # A contact that gained a link or a number only is not dirty, but the next batch must see those.
+        self.contacts = {c.id: c for c in plan.contacts if c.new or c.dirty}
+        self.contacts.update((c.id, c) for _p, c, _role in plan.new_links)
+        self.main = {c.values["phone"]: c.id for c in self.contacts.values() if c.values["phone"]}
+        self.listed = {phone: c.id for c, phone, _label in plan.new_phones}
+        self.emails: dict[str, list[int]] = {}
+        for c in self.contacts.values():
+            if c.values["email"]:
+                self.emails.setdefault(c.values["email"].lower(), []).append(c.id)
+        self.links: dict[int, list[int]] = {}
+        for p, c, _role in plan.new_links:
+            self.links.setdefault(p.id, []).append(c.id)
+
+
+class BatchPlan:
+    """Resolve and merge one batch of parsed rows; `write` stores the outcome.
+
+    `carried`: what the previous batch changed, when it may not be committed yet (pipelined
+    import): its rows take precedence over what is read from the database.
+    """
+
+    def __init__(self, *, source: str, run_tag: str = "", carried: Carried | None = None):
         self.source = source
         self.run_tag = run_tag
+        self.carried = carried
         self.by_apn: dict[tuple[str, str], _PropertyState] = {}
         self.by_key: dict[str, _PropertyState] = {}
         self.properties: list[_PropertyState] = []
@@ -219,6 +250,13 @@ class BatchPlan:
                         self.by_apn[(state.values["state"], state.values["apn"])] = state
 
         columns = Property.objects.values_list(*_PROPERTY_READ)
+        if self.carried is not None:
+            # The previous batch's rows first: the database may not have them, or not their last values.
+            by_key, by_apn = self.carried.by_key, self.carried.by_apn
+            for r in records:
+                state = by_key.get(r.key) or (by_apn.get((r.state, r.apn)) if r.apn else None)
+                if state is not None and state.id not in states:
+                    remember([(state.id, *(state.values[name] for name in names))])
         for query in _matching(columns, "address_key", {r.key for r in records}):
             remember(query)
         # APNs not already seen on the properties found by address (a second run finds none).
@@ -250,16 +288,23 @@ class BatchPlan:
         for query in _matching(PropertyContact.objects.values_list("property_id", "contact_id"), "property_id",
                                property_ids):
             links += query
+        carried = self.carried.contacts if self.carried is not None else {}
+        if carried:
+            self._overlay_contacts(phones, emails, set(property_ids), main, listed, by_email, links)
 
         wanted = set(main.values()) | set(listed.values()) | {c for _, c in by_email} | {c for _, c in links}
         states: dict[int, _ContactState] = {}
         names = _CONTACT_READ[1:]
-        for query in _matching(Contact.objects.values_list(*_CONTACT_READ), "id", sorted(wanted)):
+        for id_ in wanted & carried.keys():
+            states[id_] = _ContactState(carried[id_].values.copy(), id=id_)
+            states[id_].tag_ids = set(carried[id_].tag_ids)
+        for query in _matching(Contact.objects.values_list(*_CONTACT_READ), "id", sorted(wanted - carried.keys())):
             for id_, *values in query:
                 states[id_] = _ContactState(dict(zip(names, values, strict=True)), id=id_)
         if self.tag_ids:
             tagged = Contact.tags.through.objects.filter(tag_id__in=list(self.tag_ids.values()))
-            for query in _matching(tagged.values_list("contact_id", "tag_id"), "contact_id", sorted(states)):
+            from_db = sorted(states.keys() - carried.keys())
+            for query in _matching(tagged.values_list("contact_id", "tag_id"), "contact_id", from_db):
                 for contact_id, tag_id in query:
                     states[contact_id].tag_ids.add(tag_id)
 
@@ -284,6 +329,22 @@ class BatchPlan:
             self.links.add((prop, contact))
             if contact.name_key:
                 self.at_property.setdefault((prop, contact.name_key), contact)
+
+    def _overlay_contacts(self, phones, emails, property_ids, main, listed, by_email, links) -> None:
+        """Add to what the database answered what the previous batch wrote or is writing."""
+        carried = self.carried
+        for phone in phones:
+            if phone in carried.main:
+                main[phone] = carried.main[phone]
+            if phone in carried.listed:
+                listed[phone] = carried.listed[phone]
+        known = set(by_email)
+        for email in emails:
+            by_email += [(email, id_) for id_ in carried.emails.get(email, ()) if (email, id_) not in known]
+        known = set(links)
+        for property_id in property_ids:
+            links += [(property_id, id_) for id_ in carried.links.get(property_id, ())
+                      if (property_id, id_) not in known]
 
     # --- Applying rows in file order ------------------------------------------------------------
     def apply(self, row: ParsedRow, counts: Counts) -> str | None:
@@ -447,9 +508,24 @@ class BatchPlan:
         return changed
 
     # --- Storing the outcome --------------------------------------------------------------------
-    def write(self, writer: PortableWriter) -> None:
+    def reserve_ids(self, reserve: Callable[[type, int], list[int]]) -> None:
+        """Give the new rows their ids now (`reserve(model, count)`), before they are written."""
         new = [s for s in self.properties if s.new]
-        for state, id_ in zip(new, writer.insert(Property, [s.values for s in new]), strict=True):
+        for state, id_ in zip(new, reserve(Property, len(new)), strict=True):
+            state.id = id_
+        new_contacts = [c for c in self.contacts if c.new]
+        for contact, id_ in zip(new_contacts, reserve(Contact, len(new_contacts)), strict=True):
+            contact.id = id_
+
+    def carry(self) -> Carried:
+        """What the next batch must know of this one while this one is being written (after reserve_ids)."""
+        return Carried(self)
+
+    def write(self, writer: PortableWriter) -> None:
+        """Store the plan; new rows keep the ids `reserve_ids` gave them, if it was called."""
+        new = [s for s in self.properties if s.new]
+        ids = writer.insert(Property, [s.values for s in new], ids=_given_ids(new))
+        for state, id_ in zip(new, ids, strict=True):
             state.id = id_
         writer.update(
             Property, [{"id": s.id, **{f: s.values[f] for f in _PROPERTY_UPDATE}} for s in self.properties if s.dirty],
@@ -457,7 +533,8 @@ class BatchPlan:
         )
         new_contacts = [c for c in self.contacts if c.new]
         rows = [{**c.values, "source": self.source} for c in new_contacts]
-        for contact, id_ in zip(new_contacts, writer.insert(Contact, rows), strict=True):
+        ids = writer.insert(Contact, rows, ids=_given_ids(new_contacts))
+        for contact, id_ in zip(new_contacts, ids, strict=True):
             contact.id = id_
         writer.update(
             Contact, [{"id": c.id, **{f: c.values[f] for f in _CONTACT_UPDATE}} for c in self.contacts if c.dirty],
@@ -470,6 +547,10 @@ class BatchPlan:
             {"property_id": p.id, "contact_id": c.id, "role": role} for p, c, role in self.new_links
         ])
         writer.insert(Contact.tags.through, [{"contact_id": c.id, "tag_id": t} for c, t in self.new_tags])
+
+
+def _given_ids(states) -> list[int] | None:
+    return [s.id for s in states] if states and states[0].id is not None else None
 
 
 def batch_lock() -> None:

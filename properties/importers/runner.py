@@ -6,6 +6,7 @@ last committed line, so a crash loses nothing committed and `resume` continues e
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -13,8 +14,10 @@ import os
 import pickle
 import queue
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +30,12 @@ from django.utils import timezone
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
 
 from .contacts_csv import ContactRows
-from .merge import BatchPlan, Counts, batch_lock
+from .merge import BatchPlan, Carried, Counts, batch_lock
 from .propertyradar import PropertyRadarRows
 from .records import ParsedRow, RejectedRow
 from .source import CsvRows, ImportFileError, SourceInfo, inspect_source
 from .values import RowError, state_code
-from .writers import writer_for
+from .writers import PostgresWriter, writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -145,17 +148,20 @@ def import_run_execute(
     after_batch: BatchHook | None = None,
     writer: str | None = None,
     source_info: SourceInfo | None = None,
+    pipelined: bool | None = None,
 ) -> ImportRun:
     """Import the run's file from after its last committed line to the end.
 
     `after_batch(n)` is called inside the transaction of the n-th batch of this call, after its
     writes (tests raise there to simulate a crash). `writer="portable"` forces the portable
     writer on PostgreSQL (tests and the benchmark compare both). `source_info`: the file was
-    just inspected by the caller (saves reading it twice).
+    just inspected by the caller (saves reading it twice). `pipelined`: plan the next batch
+    while the last one is written (default: whenever the database allows it; see _can_pipeline).
     """
     path = str(path or _path_of(run))
     with _exclusive(run):
-        return _execute(run, path, progress=progress, after_batch=after_batch, writer=writer, source_info=source_info)
+        return _execute(run, path, progress=progress, after_batch=after_batch, writer=writer, source_info=source_info,
+                        pipelined=pipelined)
 
 
 class ImportAlreadyRunning(Exception):
@@ -189,7 +195,7 @@ def _exclusive(run: ImportRun):
             pass
 
 
-def _execute(run, path, *, progress, after_batch, writer, source_info) -> ImportRun:
+def _execute(run, path, *, progress, after_batch, writer, source_info, pipelined) -> ImportRun:
     try:
         info = source_info or inspect_source(path)
         if info.sha256 != run.file_sha256:
@@ -206,14 +212,17 @@ def _execute(run, path, *, progress, after_batch, writer, source_info) -> Import
                 progress(run)  # where the run starts (0, or where a resumed run stopped)
             batches = _parsed_batches(iter(rows), reader, after_line=run.last_committed_line, size=run.batch_size)
             with _ParseAhead(batches) as ready:
-                number = 0
-                for batch in ready:  # not enumerate(): its reused result tuple would keep the batch alive
-                    number += 1
-                    _commit_batch(run, batch, number=number, after_batch=after_batch, writer=writer)
-                    del batch
-                    _collect_after_batch(number)
-                    if progress:
-                        progress(run)
+                if _can_pipeline(writer) if pipelined is None else pipelined:
+                    _store_pipelined(run, ready, after_batch=after_batch, writer=writer, progress=progress)
+                else:
+                    number = 0
+                    for batch in ready:  # not enumerate(): its reused result tuple would keep the batch alive
+                        number += 1
+                        _commit_batch(run, batch, number=number, after_batch=after_batch, writer=writer)
+                        del batch
+                        _collect_after_batch(number)
+                        if progress:
+                            progress(run)
         run.status, run.finished_at = ImportStatus.COMPLETED, timezone.now()
         run.rows_total = run.rows_done
         run.save(update_fields=["status", "finished_at", "rows_total"])
@@ -434,42 +443,145 @@ def _quiet_gc():
         gc.unfreeze()
 
 
+@dataclass
+class _PlannedBatch:
+    batch: _Batch
+    number: int
+    plan: BatchPlan
+    rejected: list[RejectedRow]
+    counts: Counts  # the run's counts once this batch is committed
+
+
+def _plan_batch(run, batch: _Batch, *, number: int, counts: Counts, carried: Carried | None = None) -> _PlannedBatch:
+    """Match and merge the batch against what is stored (and `carried` from the batch before); no writes."""
+    counts = dataclasses.replace(counts)
+    plan = BatchPlan(source=CONTACT_SOURCE[run.kind], run_tag=run.tag_name, carried=carried)
+    plan.load(batch.parsed)
+    refused = []
+    for row in batch.parsed:
+        reason = plan.apply(row, counts)
+        if reason:
+            refused.append(RejectedRow(row.line, reason[:500], row.cells))
+    rejected = batch.rejected + refused
+    counts.rows_done += batch.rows
+    counts.rows_rejected += len(rejected)
+    return _PlannedBatch(batch, number, plan, rejected, counts)
+
+
+def _store_batch(run, planned: _PlannedBatch, *, after_batch: BatchHook | None, writer: str | None) -> None:
+    """The batch's writes, its rejects and the run's progress, in the caller's transaction (batch lock held)."""
+    planned.plan.write(writer_for(timezone.now(), force=writer))
+    ImportReject.objects.bulk_create(
+        [ImportReject(run=run, line=r.line, reason=r.reason, values=r.values) for r in planned.rejected]
+    )
+    ImportRun.objects.filter(pk=run.pk).update(
+        **dataclasses.asdict(planned.counts), last_committed_line=planned.batch.last_line
+    )
+    if after_batch is not None:
+        after_batch(planned.number)
+
+
+def _committed(run, planned: _PlannedBatch) -> None:
+    planned.counts.copy_to(run)
+    run.last_committed_line = planned.batch.last_line
+
+
 def _commit_batch(run, batch: _Batch, *, number: int, after_batch: BatchHook | None, writer: str | None) -> None:
-    before = Counts.of(run)
+    """Plan and store one batch in one transaction, holding the batch lock throughout."""
     for attempt in range(1, _BATCH_ATTEMPTS + 1):
-        counts = Counts.of(run)
         try:
             with transaction.atomic():
                 batch_lock()
-                plan = BatchPlan(source=CONTACT_SOURCE[run.kind], run_tag=run.tag_name)
-                plan.load(batch.parsed)
-                refused = []
-                for row in batch.parsed:
-                    reason = plan.apply(row, counts)
-                    if reason:
-                        refused.append(RejectedRow(row.line, reason[:500], row.cells))
-                plan.write(writer_for(timezone.now(), force=writer))
-                rejected = batch.rejected + refused
-                ImportReject.objects.bulk_create(
-                    [ImportReject(run=run, line=r.line, reason=r.reason, values=r.values) for r in rejected]
-                )
-                counts.rows_done += batch.rows
-                counts.rows_rejected += len(rejected)
-                counts.copy_to(run)
-                run.last_committed_line = batch.last_line
-                run.save(update_fields=[*Counts.names(), "last_committed_line"])
-                if after_batch is not None:
-                    after_batch(number)
+                planned = _plan_batch(run, batch, number=number, counts=Counts.of(run))
+                _store_batch(run, planned, after_batch=after_batch, writer=writer)
+            _committed(run, planned)
             return
         except IntegrityError:
-            before.copy_to(run)
             if attempt == _BATCH_ATTEMPTS:
                 raise
             logger.warning("Import run %s: batch ending at line %s collided with another writer; retrying",
                            run.pk, batch.last_line)
-        except BaseException:
-            before.copy_to(run)
-            raise
+
+
+def _can_pipeline(writer: str | None) -> bool:
+    """Planning the next batch while this one is written needs a second connection that sees what is
+    committed: PostgreSQL, outside any transaction (a dry run, a test's transaction)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block and writer != "portable"
+
+
+def _store_pipelined(run, ready: Iterator[_Batch], *, after_batch, writer, progress) -> None:
+    """Plan batch n+1 while a thread writes and commits batch n on a connection of its own.
+
+    The importing process's Python (matching, merging, building COPY rows) and PostgreSQL's work
+    on the previous batch (COPY, index upkeep, the commit's foreign-key checks) then overlap
+    instead of taking turns. The next batch is planned from what is committed plus what the batch
+    being written changes (`Carried`), which ends exactly where planning after each commit ends.
+    Ids of new rows are taken from the sequences while planning. A batch that collides with
+    another writer (unique violation: the plan read without the batch lock) is planned and
+    stored again from fresh reads, under the lock, and the one planned after it is planned again.
+    """
+    counts = Counts.of(run)
+    carried = None
+    pending: tuple[Future, _PlannedBatch] | None = None
+    number = 0
+
+    def settle() -> bool:
+        """Wait for the batch being written; False when it collided and was redone from fresh reads."""
+        future, planned = pending
+        try:
+            future.result()
+        except IntegrityError:
+            logger.warning("Import run %s: batch ending at line %s collided with another writer; retrying",
+                           run.pk, planned.batch.last_line)
+            _commit_batch(run, planned.batch, number=planned.number, after_batch=after_batch, writer=writer)
+            collided = True
+        else:
+            _committed(run, planned)
+            collided = False
+        if progress:
+            progress(run)
+        return not collided
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write") as pool:
+        try:
+            for batch in ready:  # not enumerate(): its reused result tuple would keep the batch alive
+                number += 1
+                planned = _plan_batch(run, batch, number=number, counts=counts, carried=carried)
+                del batch
+                planned.plan.reserve_ids(PostgresWriter.reserve)
+                if pending is not None and not settle():
+                    # Planned on top of a batch that was redone: plan again from what is committed now.
+                    planned = _plan_batch(run, planned.batch, number=number, counts=Counts.of(run))
+                    planned.plan.reserve_ids(PostgresWriter.reserve)
+                pending = (pool.submit(_write_planned, run, planned, after_batch, writer), planned)
+                counts, carried = planned.counts, planned.plan.carry()
+                del planned
+                if number % _FULL_COLLECTION_EVERY == 0:
+                    gc.collect()  # young collections would scan the live plans each time; see _quiet_gc
+            if pending is not None:
+                settle()
+                pending = None
+        finally:
+            if pending is not None:  # stopped while a batch was being written: let it end either way
+                try:
+                    pending[0].result()
+                    _committed(run, pending[1])
+                except BaseException:  # noqa: S110 - what stopped us is what is raised
+                    pass
+            pool.submit(_close_thread_connection)
+            sys.setswitchinterval(switch)
+
+
+def _close_thread_connection() -> None:
+    connection.close()  # looked up in the writing thread: its own connection
+
+
+def _write_planned(run, planned: _PlannedBatch, after_batch, writer) -> None:
+    with transaction.atomic():
+        batch_lock()
+        _store_batch(run, planned, after_batch=after_batch, writer=writer)
 
 
 def _mark_failed(run: ImportRun, exc: BaseException) -> None:

@@ -43,11 +43,15 @@ class PortableWriter:
     def __init__(self, now: datetime):
         self.now = now
 
-    def insert(self, model, rows: Sequence[dict]) -> list[int]:
+    def insert(self, model, rows: Sequence[dict], ids: Sequence[int] | None = None) -> list[int]:
+        """Store new rows; returns their ids (`ids`: the ids they were given beforehand)."""
         if not rows:
             return []
         defaults = _defaults(_insert_fields(model), self.now)
         objs = [model(**{name: row.get(name, default) for name, default in defaults}) for row in rows]
+        if ids is not None:
+            for obj, id_ in zip(objs, ids, strict=True):
+                obj.pk = id_
         model.objects.bulk_create(objs, batch_size=_PORTABLE_UPDATE_CHUNK)
         return [obj.pk for obj in objs]
 
@@ -81,14 +85,15 @@ class PostgresWriter(PortableWriter):
 
     name = "postgresql"
 
-    def insert(self, model, rows: Sequence[dict]) -> list[int]:
+    def insert(self, model, rows: Sequence[dict], ids: Sequence[int] | None = None) -> list[int]:
         if not rows:
             return []
         table = model._meta.db_table
         fields = _insert_fields(model)
         pk = model._meta.pk.column
         with connection.cursor() as cursor:
-            ids = self._reserve_ids(cursor, table, pk, len(rows))
+            if ids is None:
+                ids = self._reserve_ids(cursor, table, pk, len(rows))
             # The timestamp as COPY text once, not one datetime-to-text per row and column.
             base = {name: self.now.isoformat() if value is self.now else value
                     for name, value in _defaults(fields, self.now)}
@@ -113,6 +118,15 @@ class PostgresWriter(PortableWriter):
             self._copy(cursor, table, [pk, *(by_name[n].column for n in columns)],
                        [model._meta.pk, *(by_name[n] for n in columns)], copy_rows())
         return ids
+
+    @classmethod
+    def reserve(cls, model, count: int) -> list[int]:
+        """`count` new ids for `model`'s rows, on this thread's connection (outside any transaction is fine:
+        sequences are not transactional)."""
+        if not count:
+            return []
+        with connection.cursor() as cursor:
+            return cls._reserve_ids(cursor, model._meta.db_table, model._meta.pk.column, count)
 
     @staticmethod
     def _reserve_ids(cursor, table: str, pk: str, count: int) -> list[int]:
@@ -142,7 +156,8 @@ class PostgresWriter(PortableWriter):
         blank_is_null = [i for i, f in enumerate(fields) if f.null and f.empty_strings_allowed
                          and f.get_internal_type() in _TEXT_TYPES]
         sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
+        # psycopg's own cursor: its errors are turned into Django's (IntegrityError...) as a query's are.
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             write_row = copy.write_row
             if not blank_is_null:
                 for row in rows:
