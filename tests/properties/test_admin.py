@@ -129,3 +129,20 @@ def test_admin_add_with_an_owner_picked_by_autocomplete(admin_client):
     # The owner field is an autocomplete widget that searches contacts.
     page = admin_client.get(ADD).content.decode()
     assert "admin-autocomplete" in page
+
+
+def test_street_search_is_served_by_the_address_key_index():
+    """Migration 0004 makes address_key bytewise ("C") on PostgreSQL and drops its pattern-ops twin:
+    the unique index itself must serve `LIKE 'STREET|%'` (with sequential scans off, a plan that
+    could not use it would still scan the table)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("collations and plans are PostgreSQL's")
+    PropertyFactory(address="12 Main St", city="Worcester")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'properties_property' AND indexdef LIKE '%pattern_ops%'"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = Property.objects.filter(address_key__startswith="12 MAIN ST|").explain()
+    assert "properties_property_address_key_key" in plan and "Seq Scan" not in plan, plan
