@@ -11,8 +11,10 @@ peak resident memory (resource.getrusage ru_maxrss of the child, which includes 
 itself: the "import" figure is the peak minus the RSS just before the import; "parse MB" is the
 peak of the import's own parsing process, forked from it and sharing its pages until written),
 and the CPU time the import used in Python ("py CPU": the importing process, all threads;
-"parse": its parsing process) and in its PostgreSQL backend, which depend less on how busy the
-machine is than wall time; "load" is the 1-minute load average at the end.
+"parse": its parsing process) and in PostgreSQL ("pg CPU": the machine's busy CPU time during the
+import minus those two, so only meaningful on a quiet machine: the import writes through a second
+connection of its own), which depend less on how busy the machine is than wall time; "load" is
+the 1-minute load average at the end.
 Generated files go to bench/data/ (git-ignored) and are reused when present.
 """
 from __future__ import annotations
@@ -181,14 +183,15 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def _backend_cpu(pid: int) -> float:
-    """CPU seconds used so far by the PostgreSQL backend serving us (same machine only; else 0)."""
+def _busy_cpu() -> float:
+    """CPU seconds the whole machine has been busy (all cores, from /proc/stat; else 0)."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
     except OSError:
         return 0.0
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _children_cpu() -> float:
@@ -197,7 +200,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def child(path: Path, writer: str | None) -> dict:
+def child(path: Path, writer: str | None, pipelined: bool | None = None) -> dict:
     import psycopg
 
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
@@ -218,19 +221,19 @@ def child(path: Path, writer: str | None) -> dict:
 
     call_command("migrate", verbosity=0)
     connection.close()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
+    connection.ensure_connection()
     rss_before = _rss_mb()
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rejects = path.with_name(path.stem + ".rejects.csv")
 
-    started, cpu, pg_cpu = time.perf_counter(), time.process_time(), _backend_cpu(backend)
+    started, cpu, busy = time.perf_counter(), time.process_time(), _busy_cpu()
     children_cpu = _children_cpu()
-    outcome = import_file(kind=ImportKind.PROPERTYRADAR, path=path, rejects_path=rejects, operator="bench")
+    outcome = import_file(kind=ImportKind.PROPERTYRADAR, path=path, rejects_path=rejects, operator="bench",
+                          pipelined=pipelined)
     first_seconds = time.perf_counter() - started
-    python_cpu, pg_cpu = time.process_time() - cpu, _backend_cpu(backend) - pg_cpu
+    python_cpu, busy = time.process_time() - cpu, _busy_cpu() - busy
     parse_cpu = _children_cpu() - children_cpu
+    pg_cpu = max(0.0, busy - python_cpu - parse_cpu)  # PostgreSQL's backends, when nothing else runs
     peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     parse_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     run = outcome.run
@@ -270,10 +273,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000, help="also run this size, for the memory comparison (0: skip)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--sequential", action="store_true",
+                        help="store batch by batch (plan, write, commit) instead of planning the next batch meanwhile")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, None)))
+        print(json.dumps(child(args.child, None, pipelined=False if args.sequential else None)))
         return
 
     sizes = [n for n in (args.small, args.rows) if n]
@@ -288,8 +293,8 @@ def main() -> None:
     for size in sizes:
         for _ in range(args.repeat):
             path = DATA / f"propertyradar_{size}.csv"
-            result = subprocess.run([sys.executable, __file__, "--child", str(path)], capture_output=True, text=True,
-                                    cwd=ROOT, check=False)
+            command = [sys.executable, __file__, "--child", str(path), *(["--sequential"] if args.sequential else [])]
+            result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
             if result.returncode:
                 print(result.stdout, result.stderr, file=sys.stderr)
                 raise SystemExit(result.returncode)

@@ -647,6 +647,7 @@ def import_file(
     resume: bool = False,
     progress: ProgressCallback | None = None,
     after_batch: BatchHook | None = None,
+    pipelined: bool | None = None,
 ) -> ImportOutcome:
     """Import a file from disk: register (or resume) a run, execute it, write its rejects CSV.
 
@@ -678,7 +679,8 @@ def import_file(
     elif batch_size != run.batch_size:
         run.batch_size = batch_size  # batch boundaries do not change the outcome
         run.save(update_fields=["batch_size"])
-    import_run_execute(run=run, path=path, progress=progress, after_batch=after_batch, source_info=info)
+    import_run_execute(run=run, path=path, progress=progress, after_batch=after_batch, source_info=info,
+                       pipelined=pipelined)
     _write_rejects(run, rejects)
     ImportRun.objects.filter(pk=run.pk).update(rejects_path=str(rejects))
     run.rejects_path = str(rejects)
