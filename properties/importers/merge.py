@@ -159,26 +159,26 @@ class Carried:
     """What a planned batch changed, for planning the next batch before this one is committed.
 
     Ids are assigned when the batch is planned (`BatchPlan.reserve_ids`), so the next batch can
-    refer to the rows this one creates. The states are the planned batch's own, indexed by what
-    the next batch matches on; the next batch copies those it matches and never changes them,
-    so the batch being written is left alone.
+    refer to the rows this one creates. It reads the planned batch's own indexes and states; the
+    next batch copies the states it matches and never changes them, so the batch being written
+    is left alone.
     """
 
     def __init__(self, plan: BatchPlan):
-        self.by_key = {s.values["address_key"]: s for s in plan.properties if s.new or s.dirty}
-        self.by_apn = {(s.values["state"], s.values["apn"]): s for s in self.by_key.values() if s.values["apn"]}
-        # A contact that gained a link or a number only is not dirty, but the next batch must see those.
+        self.plan = plan
+        # People the batch created or changed, or linked to a house (not a change of their own).
         self.contacts = {c.id: c for c in plan.contacts if c.new or c.dirty}
         self.contacts.update((c.id, c) for _p, c, _role in plan.new_links)
-        self.main = {c.values["phone"]: c.id for c in self.contacts.values() if c.values["phone"]}
         self.listed = {phone: c.id for c, phone, _label in plan.new_phones}
-        self.emails: dict[str, list[int]] = {}
-        for c in self.contacts.values():
-            if c.values["email"]:
-                self.emails.setdefault(c.values["email"].lower(), []).append(c.id)
         self.links: dict[int, list[int]] = {}
         for p, c, _role in plan.new_links:
             self.links.setdefault(p.id, []).append(c.id)
+
+    def property(self, record: PropertyRecord) -> _PropertyState | None:
+        """The batch's own state of the house `record` matches, if the batch created or changed it."""
+        plan = self.plan
+        state = plan.by_key.get(record.key) or (plan.by_apn.get((record.state, record.apn)) if record.apn else None)
+        return state if state is not None and (state.new or state.dirty) else None
 
 
 class BatchPlan:
@@ -252,9 +252,8 @@ class BatchPlan:
         columns = Property.objects.values_list(*_PROPERTY_READ)
         if self.carried is not None:
             # The previous batch's rows first: the database may not have them, or not their last values.
-            by_key, by_apn = self.carried.by_key, self.carried.by_apn
             for r in records:
-                state = by_key.get(r.key) or (by_apn.get((r.state, r.apn)) if r.apn else None)
+                state = self.carried.property(r)
                 if state is not None and state.id not in states:
                     remember([(state.id, *(state.values[name] for name in names))])
         for query in _matching(columns, "address_key", {r.key for r in records}):
@@ -333,14 +332,17 @@ class BatchPlan:
     def _overlay_contacts(self, phones, emails, property_ids, main, listed, by_email, links) -> None:
         """Add to what the database answered what the previous batch wrote or is writing."""
         carried = self.carried
+        changed = carried.contacts
         for phone in phones:
-            if phone in carried.main:
-                main[phone] = carried.main[phone]
+            holder = carried.plan.by_phone.get(phone)
+            if holder is not None and holder.id in changed and holder.values["phone"] == phone:
+                main[phone] = holder.id
             if phone in carried.listed:
                 listed[phone] = carried.listed[phone]
         known = set(by_email)
         for email in emails:
-            by_email += [(email, id_) for id_ in carried.emails.get(email, ()) if (email, id_) not in known]
+            by_email += [(email, c.id) for c in carried.plan.by_email.get(email, ())
+                         if c.id in changed and (email, c.id) not in known]
         known = set(links)
         for property_id in property_ids:
             links += [(property_id, id_) for id_ in carried.links.get(property_id, ())
