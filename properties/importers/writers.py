@@ -105,14 +105,20 @@ class PostgresWriter(PortableWriter):
             rest = [name for name in base if name not in keys]
             tail = tuple(base[name] for name in rest)
             get = itemgetter(*given) if len(given) > 1 else (lambda row, _n=given[0]: (row[_n],))
+            # Rows carry field names only, so one as long as the first that has all its fields has
+            # the same keys: a length check instead of comparing every row's keys.
+            width = len(keys)
 
             def copy_rows():
                 for id_, row in zip(ids, rows, strict=True):
-                    if row.keys() == keys:
-                        yield (id_, *get(row), *tail)
-                    else:  # a row with other keys than the first: the slow, general way
-                        merged = {**base, **row}
-                        yield (id_, *(merged[name] for name in given), *(merged[name] for name in rest))
+                    if len(row) == width:
+                        try:
+                            yield (id_, *get(row), *tail)
+                            continue
+                        except KeyError:
+                            pass
+                    merged = {**base, **row}  # a row with other keys than the first: the slow, general way
+                    yield (id_, *(merged[name] for name in given), *(merged[name] for name in rest))
 
             columns = [*given, *rest]
             self._copy(cursor, table, [pk, *(by_name[n].column for n in columns)],
