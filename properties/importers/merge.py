@@ -215,6 +215,7 @@ class BatchPlan:
         self._load_tags(owners)
         self._load_properties(records)
         self._load_contacts(owners)
+        self.carried = None  # read; holding on to it would keep every earlier batch alive, each by the next
 
     def _load_tags(self, owners: list[OwnerRecord]) -> None:
         names = {t for o in owners for t in o.tags}

@@ -197,3 +197,23 @@ def test_a_pipelined_batch_that_collides_with_another_writer_is_planned_again(tm
     typed = Contact.objects.get(phone="+19785550001")
     assert (typed.first_name, typed.last_name, typed.notes) == ("Staff", "Typed", "called us")  # never overwritten
     assert PropertyContact.objects.filter(contact=typed, property__address="2 Elm St").exists()
+
+
+def test_a_pipelined_run_keeps_a_bounded_number_of_batch_plans_alive(tmp_path, monkeypatch):
+    """Memory stays flat however long the file: each plan reads the one before it while it is
+    planned, and must not keep it (and through it every earlier one) alive afterwards."""
+    import weakref
+
+    path = write_csv(tmp_path / "list.csv", _rows())
+    plan_batch = import_runner._plan_batch
+    plans = []
+
+    def plan(run, batch, *, number, counts, carried=None):
+        planned = plan_batch(run, batch, number=number, counts=counts, carried=carried)
+        plans.append(weakref.ref(planned.plan))
+        return planned
+
+    monkeypatch.setattr(import_runner, "_plan_batch", plan)
+    alive = []
+    _import(path, pipelined=True, after_batch=lambda number: alive.append(sum(r() is not None for r in plans)))
+    assert len(alive) == 25 and max(alive) <= 3, alive
