@@ -71,9 +71,10 @@ def _rows(version: int = 0) -> list[dict]:
     return rows
 
 
-def _import(path, *, pipelined: bool, tag: str = "Elm St", after_batch=None, written_by=None) -> ImportRun:
+def _import(path, *, pipelined: bool, tag: str = "Elm St", after_batch=None, written_by=None,
+            kind: str = "propertyradar") -> ImportRun:
     """Import with 3-row batches; `written_by` collects, per batch, whether this thread wrote it."""
-    run = import_run_create(kind="propertyradar", path=path, tag_name=tag, batch_size=3)
+    run = import_run_create(kind=kind, path=path, tag_name=tag, batch_size=3)
     check = written_by is None
     written_by = {} if check else written_by
 
@@ -217,3 +218,27 @@ def test_a_pipelined_run_keeps_a_bounded_number_of_batch_plans_alive(tmp_path, m
     alive = []
     _import(path, pipelined=True, after_batch=lambda number: alive.append(sum(r() is not None for r in plans)))
     assert len(alive) == 25 and max(alive) <= 3, alive
+
+
+def test_pipelined_contacts_import_ends_where_the_batch_by_batch_import_ends(tmp_path, commit_after_next_plan):
+    """A contacts file: the same people in consecutive batches by number or email, with new tags,
+    notes and numbers each time (tags the batch in flight added must not be added twice)."""
+    header = ["First Name", "Last Name", "Phone", "Email", "Tags", "Notes"]
+    rows = []
+    for i in range(40):
+        person = (i // 2) % 9  # each person on two rows in a row, across batches of three
+        rows.append({
+            "First Name": f"Pat{person}", "Last Name": "Costa",
+            "Phone": "" if i % 5 == 4 else f"413-555-{person:04d}",
+            "Email": f"pat{person}@example.org" if i % 2 else "",
+            "Tags": f"List {i % 4}; Spring", "Notes": f"note {i}" if i % 7 == 0 else "",
+        })
+    path = write_csv(tmp_path / "people.csv", rows, header=header)
+    outcomes = {}
+    for pipelined in (False, True):
+        _wipe()
+        run = _import(path, pipelined=pipelined, tag="Costa family", kind="contacts",
+                      after_batch=commit_after_next_plan if pipelined else None)
+        outcomes[pipelined] = (database_picture(), _counts(run))
+    assert outcomes[True] == outcomes[False]
+    assert outcomes[True][1]["contacts_updated"] > 0 and Tag.objects.count() == 6
