@@ -256,6 +256,17 @@ def test_row_at_an_address_with_another_apn_is_rejected(tmp_path):
     assert Property.objects.count() == 1 and not Contact.objects.exists()
 
 
+def test_a_row_the_plan_refuses_keeps_its_cells_as_written_in_the_rejects_file(tmp_path):
+    PropertyFactory(address="12 Main St", city="Worcester", zip_code="01610", apn="23-415-0001")
+    row = pr_row(APN="99-999-0002", Owner=' "DOE", JANE\n& JOHN ', Subdivision="  Oak  Knoll ", Sq_Ft="")
+    path = write_csv(tmp_path / "list.csv", [row])
+
+    run_command("import_propertyradar", path)
+
+    [reject] = read_rejects(tmp_path / "list.rejects.csv")
+    assert {name: reject[name] for name in PR_HEADER} == {name: row.get(name, "") for name in PR_HEADER}
+
+
 def test_state_comes_from_the_option_or_a_state_column(tmp_path):
     path = write_csv(tmp_path / "nh.csv", [pr_row(Address="1 Elm St", City="Nashua", ZIP="03060")])
     run_command("import_propertyradar", path, state="NH")
