@@ -131,13 +131,13 @@ class PropertyRadarRows:
         self.mail_city_of = _CellMemo(partial(values.text, column="Mail City", max_length=100))
         self.mail_zip_of = _CellMemo(partial(values.zip_code, column="Mail ZIP", strict=False))
         # The property columns present in this file, in _FACT_PARSERS order (the first bad cell is
-        # the one reported): (field, column index, cell -> value or None).
-        self.fact_parsers = [
-            (field, self.col[field], _CellMemo(
-                partial(_fact, parser, header[self.col[field]]), size=_MEMO_SIZE if field in _FEW_VALUES else 0
-            ))
-            for field, parser in _FACT_PARSERS.items() if field in self.col
-        ]
+        # the one reported): (field, column index, memo of the few-valued ones, parser).
+        self.fact_parsers = []
+        for field, parser in _FACT_PARSERS.items():
+            if field in self.col:
+                parse = partial(parser, column=header[self.col[field]])
+                memo = _CellMemo(partial(_fact, parse)) if field in _FEW_VALUES else None
+                self.fact_parsers.append((field, self.col[field], memo, parse))
 
     def parse(self, line: int, row: list[str]) -> ParsedRow:
         width = self.width
@@ -161,10 +161,16 @@ class PropertyRadarRows:
         if apn:
             apn = values.text(apn, column="APN", max_length=64)
         facts = {}
-        for field, index, parsed in self.fact_parsers:
-            value = parsed[cells[index]]
-            if value is not None:
-                facts[field] = value
+        for field, index, memo, parse in self.fact_parsers:
+            raw = cells[index]
+            if memo is not None:
+                value = memo[raw]
+                if value is not None:
+                    facts[field] = value
+            elif raw:
+                value = parse(raw)
+                if value is not None and value != "":
+                    facts[field] = value
         key = _address_key(address, city, state, zip_code)
         if len(key) > 300:
             raise values.RowError("Address is too long to match on")
@@ -262,39 +268,38 @@ class _CellMemo(dict):
         return value
 
 
-def _fact(parser, column: str, raw: str):
-    """A property fact from its cell; None for a cell without one (empty, blank, "0" year)."""
+def _fact(parse, raw: str):
+    """A memoized property fact: None for a cell without one (empty, blank, "0" year)."""
     if not raw:
         return None
-    value = parser(raw, column)
+    value = parse(raw)
     return None if value == "" else value
 
 
-def _year_built(raw: str, column: str):
+def _year_built(raw: str, *, column: str):
     year = values.whole_number(raw, column=column, maximum=values.SMALL_INT_MAX)
     return year or None  # assessors write 0 for "unknown"
 
 
+# Each is called as parser(cell, column=header); partials, so a cell costs one Python call.
 _FACT_PARSERS = {
-    "property_type": lambda raw, column: values.text(raw, column=column, max_length=32),
-    "subdivision": lambda raw, column: values.text(raw, column=column, max_length=120),
-    "latitude": lambda raw, column: values.decimal(
-        raw, column=column, places=6, max_digits=9, minimum=_LAT_RANGE[0], maximum=_LAT_RANGE[1]),
-    "longitude": lambda raw, column: values.decimal(
-        raw, column=column, places=6, max_digits=9, minimum=_LONG_RANGE[0], maximum=_LONG_RANGE[1]),
+    "property_type": partial(values.text, max_length=32),
+    "subdivision": partial(values.text, max_length=120),
+    "latitude": partial(values.decimal, places=6, max_digits=9, minimum=_LAT_RANGE[0], maximum=_LAT_RANGE[1]),
+    "longitude": partial(values.decimal, places=6, max_digits=9, minimum=_LONG_RANGE[0], maximum=_LONG_RANGE[1]),
     "year_built": _year_built,
-    "purchase_date": lambda raw, column: values.calendar_date(raw, column=column),
-    "purchase_price": lambda raw, column: values.money(raw, column=column),
-    "square_feet": lambda raw, column: values.whole_number(raw, column=column),
-    "bedrooms": lambda raw, column: values.whole_number(raw, column=column, maximum=values.SMALL_INT_MAX),
-    "bathrooms": lambda raw, column: values.decimal(raw, column=column, places=1, max_digits=4, minimum=Decimal(0)),
-    "estimated_value": lambda raw, column: values.money(raw, column=column),
-    "estimated_equity": lambda raw, column: values.money(raw, column=column),
-    "equity_percent": lambda raw, column: values.percent(raw, column=column),
-    "owner_name": lambda raw, column: values.text(raw, column=column, max_length=255),
-    "owner_occupied": lambda raw, column: values.flag(raw, column=column),
-    "listed_for_sale": lambda raw, column: values.flag(raw, column=column),
-    "listing_status": lambda raw, column: values.text(raw, column=column, max_length=64),
-    "foreclosure": lambda raw, column: values.flag(raw, column=column),
-    "high_equity": lambda raw, column: values.flag(raw, column=column),
+    "purchase_date": values.calendar_date,
+    "purchase_price": values.money,
+    "square_feet": values.whole_number,
+    "bedrooms": partial(values.whole_number, maximum=values.SMALL_INT_MAX),
+    "bathrooms": partial(values.decimal, places=1, max_digits=4, minimum=Decimal(0)),
+    "estimated_value": values.money,
+    "estimated_equity": values.money,
+    "equity_percent": values.percent,
+    "owner_name": partial(values.text, max_length=255),
+    "owner_occupied": values.flag,
+    "listed_for_sale": values.flag,
+    "listing_status": partial(values.text, max_length=64),
+    "foreclosure": values.flag,
+    "high_equity": values.flag,
 }
