@@ -441,3 +441,30 @@ def test_progress_is_plain_lines_without_a_terminal(fixture_copy):
     err = io.StringIO()
     call_command("import_propertyradar", str(path), batch_size=5, stdout=io.StringIO(), stderr=err)
     assert err.getvalue().splitlines()[-1].startswith("12 / 12 rows (100%), ")
+
+
+def test_a_bad_cell_is_reported_on_every_row_that_has_it_and_good_ones_are_read_alike(tmp_path):
+    rows = [
+        pr_row(Address=f"{n} Oak St", APN=f"40-100-{n:04d}", City=" worcester ", Beds=beds,
+               Primary_Mobile_Phone1=f"(617) 201-{n:04d}")
+        for n, beds in enumerate(["3", "three", "3", "three"], start=1)
+    ]
+    path = write_csv(tmp_path / "list.csv", rows)
+
+    run_command("import_propertyradar", path)
+
+    rejects = read_rejects(tmp_path / "list.rejects.csv")
+    assert [(r["line"], r["reason"]) for r in rejects] == [("3", "Beds “three” is not a number"),
+                                                           ("5", "Beds “three” is not a number")]
+    assert sorted(Property.objects.values_list("address", "city", "bedrooms")) == [
+        ("1 Oak St", "worcester", 3), ("3 Oak St", "worcester", 3)]
+
+
+def test_cell_memo_stays_bounded():
+    from properties.importers.propertyradar import _CellMemo
+
+    seen = []
+    memo = _CellMemo(lambda cell: seen.append(cell) or cell.upper(), size=3)
+    assert [memo[c] for c in ["a", "b", "a", "c", "c"]] == ["A", "B", "A", "C", "C"]
+    assert seen == ["", "a", "b", "c", "c"]  # "" and two cells fill it; "c" is parsed every time
+    assert len(memo) == 3
