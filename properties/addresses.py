@@ -9,6 +9,7 @@ test_addresses.py compares both paths over thousands of generated addresses).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from scourgify import normalize_address_record
 from scourgify.address_constants import DIRECTIONAL_REPLACEMENTS, STREET_TYPE_ABBREVIATIONS
@@ -74,7 +75,8 @@ _ORDINAL_SUFFIX = {"1": "ST", "2": "ND", "3": "RD"}
 
 def _fast_street(address: str) -> str | None:
     """`12 N MAIN ST UNIT # 4` for the common shapes, exactly as scourgify writes them; None otherwise."""
-    words = _PERIOD.sub("", address.upper().replace(",", " ")).split()
+    upper = address.upper().replace(",", " ")
+    words = (_PERIOD.sub("", upper) if "." in upper else upper).split()
     unit: list[str] = []
     if len(words) >= 2 and words[-1].startswith("#") and len(words[-1]) > 1:  # "#5", "Unit #31A"
         unit = ["#", words.pop()[1:]]
@@ -117,6 +119,7 @@ def _fast_street(address: str) -> str | None:
     return " ".join([words[0], *directional, *name, STREET_TYPE_ABBREVIATIONS[words[-1]], *unit])
 
 
+@lru_cache(maxsize=4096)  # a list has few distinct cities
 def _clean_city(city: str) -> str:
     if _PLAIN_CITY.fullmatch(city):
         return " ".join(city.split()).upper()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import itemgetter
 
 from properties.addresses import address_key
@@ -121,11 +121,23 @@ class PropertyRadarRows:
             owner.cells = [owner.name, *(i for i, _, _ in owner.phones), *owner.emails]
             owner.cells_of = _tuple_getter(owner.cells)
         self.owners = [o for o in owners.values() if len(o.cells) > 1 or o.name != width]
-        # The parsers of property columns present in this file: (field, column index, header, parser).
-        self.fact_parsers = [
-            (field, self.col[field], header[self.col[field]], parser, {} if field in _FEW_VALUES else None)
-            for field, parser in _FACT_PARSERS.items() if field in self.col
-        ]
+        at = self.at
+        self.property_at = (at["address"], at["city"], at["zip_code"], at["state"], at["apn"])
+        self.mailing_at = (at["mail_address"], at["mail_city"], at["mail_state"], at["mail_zip"])
+        # Cities, ZIP codes and states recur on most rows: each distinct cell is cleaned once.
+        self.city_of = _CellMemo(partial(values.text, column="City", max_length=100))
+        self.zip_of = _CellMemo(partial(values.zip_code, column="ZIP"))
+        self.state_of = _CellMemo(partial(values.state_code, column="State"))
+        self.mail_city_of = _CellMemo(partial(values.text, column="Mail City", max_length=100))
+        self.mail_zip_of = _CellMemo(partial(values.zip_code, column="Mail ZIP", strict=False))
+        # The property columns present in this file, in _FACT_PARSERS order (the first bad cell is
+        # the one reported): (field, column index, memo of the few-valued ones, parser).
+        self.fact_parsers = []
+        for field, parser in _FACT_PARSERS.items():
+            if field in self.col:
+                parse = partial(parser, column=header[self.col[field]])
+                memo = _CellMemo(partial(_fact, parse)) if field in _FEW_VALUES else None
+                self.fact_parsers.append((field, self.col[field], memo, parse))
 
     def parse(self, line: int, row: list[str]) -> ParsedRow:
         width = self.width
@@ -136,85 +148,87 @@ class PropertyRadarRows:
         else:
             # Short rows are padded; a column the file lacks points at the extra empty cell.
             cells = row + [""] * (width + 1 - len(row))
-        at = self.at
-        address = " ".join(cells[at["address"]].split())
+        address_at, city_at, zip_at, state_at, apn_at = self.property_at
+        address = " ".join(cells[address_at].split())
         if not address:
             raise values.RowError("no property address (the crew needs the house's address)")
         if len(address) > 255:
             raise values.RowError("Address is longer than 255 characters")
-        city = values.text(cells[at["city"]], column="City", max_length=100)
-        zip_code = values.zip_code(cells[at["zip_code"]], column="ZIP")
-        state = values.state_code(cells[at["state"]], column="State") or self.default_state
-        apn = values.text(cells[at["apn"]], column="APN", max_length=64)
+        city = self.city_of[cells[city_at]]
+        zip_code = self.zip_of[cells[zip_at]]
+        state = self.state_of[cells[state_at]] or self.default_state
+        apn = cells[apn_at]
+        if apn:
+            apn = values.text(apn, column="APN", max_length=64)
         facts = {}
-        for field, index, column, parser, memo in self.fact_parsers:
+        for field, index, memo, parse in self.fact_parsers:
             raw = cells[index]
-            if raw:
-                value = memo.get(raw, _UNSEEN) if memo is not None else _UNSEEN
-                if value is _UNSEEN:
-                    value = parser(raw, column)
-                    if memo is not None and len(memo) < _MEMO_SIZE:
-                        memo[raw] = value
+            if memo is not None:
+                value = memo[raw]
+                if value is not None:
+                    facts[field] = value
+            elif raw:
+                value = parse(raw)
                 if value is not None and value != "":
                     facts[field] = value
         key = _address_key(address, city, state, zip_code)
         if len(key) > 300:
             raise values.RowError("Address is too long to match on")
-        parsed = ParsedRow(line=line, cells=row, property=PropertyRecord(
-            key=key, state=state, apn=apn, address=address, city=city, zip_code=zip_code, facts=facts
-        ))
+        owners = []
+        unusable = 0
         mailing = None
         for owner in self.owners:
             if any(owner.cells_of(cells)):
                 if mailing is None:
                     mailing = self._mailing(cells) or ()
-                self._owner(cells, owner, mailing or None, parsed)
-        return parsed
+                unusable += self._owner(cells, owner, mailing or None, owners)
+        return ParsedRow(line, row, PropertyRecord(key, state, apn, address, city, zip_code, facts), owners, unusable)
 
     def _mailing(self, cells: list[str]) -> tuple[str, str, str, str] | None:
-        at = self.at
-        street = values.text(cells[at["mail_address"]], column="Mail Address", max_length=255)
+        street_at, city_at, state_at, zip_at = self.mailing_at
+        street = values.text(cells[street_at], column="Mail Address", max_length=255)
         if not street:
             return None
-        raw_state = cells[at["mail_state"]]
+        raw_state = cells[state_at]
         try:
             state = values.state_code(raw_state, column="Mail State")
         except values.RowError:
             state = raw_state.strip().upper()
             if len(state) > 2:  # abroad: two letters fit (ON, QC); anything longer is an error
                 raise
-        return (
-            street,
-            values.text(cells[at["mail_city"]], column="Mail City", max_length=100),
-            state,
-            values.zip_code(cells[at["mail_zip"]], column="Mail ZIP", strict=False),
-        )
+        return street, self.mail_city_of[cells[city_at]], state, self.mail_zip_of[cells[zip_at]]
 
-    def _owner(self, cells: list[str], columns: _OwnerColumns, mailing, parsed: ParsedRow) -> None:
+    def _owner(self, cells: list[str], columns: _OwnerColumns, mailing, owners: list[OwnerRecord]) -> int:
+        """Append the owner of `columns` to `owners` (unless the cells name nobody); returns the
+        number of phone cells that hold no usable number."""
         first, last = values.person_name(cells[columns.name], column=columns.name_header)
         phones: list[tuple[str, str]] = []
+        unusable = 0
         for index, label, status_index in columns.phones:
             raw = cells[index]
             if not raw or raw.isspace():
                 continue
             e164 = _e164(raw)
             if e164 is None:
-                parsed.unusable_phones += 1
+                unusable += 1
                 continue
-            status = cells[status_index].strip()
             if not phones or all(e164 != known for known, _ in phones):
-                phones.append((e164, f"{label}, {status.lower()}"[:32] if status else label))
+                phones.append((e164, _phone_label(label, cells[status_index])))
         email = ""
         for index in columns.emails:
             if cells[index].strip():
                 email = values.email(cells[index], column=self.header[index])
                 break
-        if not (first or last or phones or email):
-            return
-        parsed.owners.append(OwnerRecord(
-            first_name=first, last_name=last, email=email, phones=phones,
-            name_key=values.name_key(first, last), role=columns.role, mailing=mailing,
-        ))
+        if first or last or phones or email:
+            owners.append(OwnerRecord(first, last, email, phones, values.name_key(first, last), columns.role, mailing))
+        return unusable
+
+
+@lru_cache(maxsize=1024)
+def _phone_label(label: str, status: str) -> str:
+    """`mobile, active`: the column's kind and the number's status as the export gives it."""
+    status = status.strip()
+    return f"{label}, {status.lower()}"[:32] if status else label
 
 
 def _tuple_getter(indexes: list[int]):
@@ -232,34 +246,60 @@ _FEW_VALUES = frozenset({
     "listed_for_sale", "listing_status", "foreclosure", "high_equity", "purchase_date", "square_feet",
 })
 _MEMO_SIZE = 20000
-_UNSEEN = object()
 
 
-def _year_built(raw: str, column: str):
+class _CellMemo(dict):
+    """cell -> `parse(cell)`, each distinct cell parsed once, up to `size` of them (so memory stays
+    flat on columns with many values); a hit is one dict lookup, no Python call. Errors are not
+    remembered: a bad cell is reported on every row that has it."""
+
+    __slots__ = ("parse", "size")
+
+    def __init__(self, parse, *, size: int = _MEMO_SIZE):
+        super().__init__()
+        self.parse = parse
+        self.size = size
+        self[""] = parse("")  # the empty cell, on every row of a sparse column
+
+    def __missing__(self, cell: str):
+        value = self.parse(cell)
+        if len(self) < self.size:
+            self[cell] = value
+        return value
+
+
+def _fact(parse, raw: str):
+    """A memoized property fact: None for a cell without one (empty, blank, "0" year)."""
+    if not raw:
+        return None
+    value = parse(raw)
+    return None if value == "" else value
+
+
+def _year_built(raw: str, *, column: str):
     year = values.whole_number(raw, column=column, maximum=values.SMALL_INT_MAX)
     return year or None  # assessors write 0 for "unknown"
 
 
+# Each is called as parser(cell, column=header); partials, so a cell costs one Python call.
 _FACT_PARSERS = {
-    "property_type": lambda raw, column: values.text(raw, column=column, max_length=32),
-    "subdivision": lambda raw, column: values.text(raw, column=column, max_length=120),
-    "latitude": lambda raw, column: values.decimal(
-        raw, column=column, places=6, max_digits=9, minimum=_LAT_RANGE[0], maximum=_LAT_RANGE[1]),
-    "longitude": lambda raw, column: values.decimal(
-        raw, column=column, places=6, max_digits=9, minimum=_LONG_RANGE[0], maximum=_LONG_RANGE[1]),
+    "property_type": partial(values.text, max_length=32),
+    "subdivision": partial(values.text, max_length=120),
+    "latitude": partial(values.decimal, places=6, max_digits=9, minimum=_LAT_RANGE[0], maximum=_LAT_RANGE[1]),
+    "longitude": partial(values.decimal, places=6, max_digits=9, minimum=_LONG_RANGE[0], maximum=_LONG_RANGE[1]),
     "year_built": _year_built,
-    "purchase_date": lambda raw, column: values.calendar_date(raw, column=column),
-    "purchase_price": lambda raw, column: values.money(raw, column=column),
-    "square_feet": lambda raw, column: values.whole_number(raw, column=column),
-    "bedrooms": lambda raw, column: values.whole_number(raw, column=column, maximum=values.SMALL_INT_MAX),
-    "bathrooms": lambda raw, column: values.decimal(raw, column=column, places=1, max_digits=4, minimum=Decimal(0)),
-    "estimated_value": lambda raw, column: values.money(raw, column=column),
-    "estimated_equity": lambda raw, column: values.money(raw, column=column),
-    "equity_percent": lambda raw, column: values.percent(raw, column=column),
-    "owner_name": lambda raw, column: values.text(raw, column=column, max_length=255),
-    "owner_occupied": lambda raw, column: values.flag(raw, column=column),
-    "listed_for_sale": lambda raw, column: values.flag(raw, column=column),
-    "listing_status": lambda raw, column: values.text(raw, column=column, max_length=64),
-    "foreclosure": lambda raw, column: values.flag(raw, column=column),
-    "high_equity": lambda raw, column: values.flag(raw, column=column),
+    "purchase_date": values.calendar_date,
+    "purchase_price": values.money,
+    "square_feet": values.whole_number,
+    "bedrooms": partial(values.whole_number, maximum=values.SMALL_INT_MAX),
+    "bathrooms": partial(values.decimal, places=1, max_digits=4, minimum=Decimal(0)),
+    "estimated_value": values.money,
+    "estimated_equity": values.money,
+    "equity_percent": values.percent,
+    "owner_name": partial(values.text, max_length=255),
+    "owner_occupied": values.flag,
+    "listed_for_sale": values.flag,
+    "listing_status": partial(values.text, max_length=64),
+    "foreclosure": values.flag,
+    "high_equity": values.flag,
 }

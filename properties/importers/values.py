@@ -71,6 +71,11 @@ def whole_number(raw: str, *, column: str, minimum: int = 0, maximum: int = INT_
 
 def money(raw: str, *, column: str) -> int | None:
     """Whole dollars from `$1,234`, `-17000`, `-$17,000`, `($17,000)` or `1234.50` (rounded)."""
+    if raw.isdigit():  # most cells: "19000"
+        number = int(raw)
+        if number > INT_MAX:
+            raise RowError(f"{column} “{raw}” is out of range")
+        return number
     value = raw.strip()
     if not value:
         return None
@@ -109,10 +114,12 @@ def percent(raw: str, *, column: str) -> int | None:
 def decimal(raw: str, *, column: str, places: int, max_digits: int,
             minimum: Decimal | None = None, maximum: Decimal | None = None) -> Decimal | None:
     """A decimal rounded to the column's places, so the next import compares equal to what was stored."""
-    value = raw.strip().replace(",", "")
+    plain = _PLAIN_DECIMAL.fullmatch(raw)  # most cells: nothing to strip
+    value = raw if plain else raw.strip().replace(",", "")
     if not value:
         return None
-    plain = _PLAIN_DECIMAL.fullmatch(value)
+    if not plain:
+        plain = _PLAIN_DECIMAL.fullmatch(value)
     try:
         if plain and len(plain[1] or "") == places:
             number = Decimal(value)  # already at the column's precision

@@ -80,3 +80,23 @@ def test_records_survive_the_trip_between_processes():
     reject = RejectedRow(line=8, reason="no address", values=["", "Boston"])
 
     assert pickle.loads(pickle.dumps((row, reject))) == (row, reject)
+
+
+@pytest.mark.parametrize("cells", [
+    ["12 Main St", "", " Boston ", "line\nbreak", 'say "hi", twice'],
+    ["12 Main St", "a\x00b", "\x00"],  # the separator of packed cells: the row keeps its list
+    [""],
+    [],
+], ids=["plain", "separator inside a cell", "one empty cell", "no cells"])
+def test_a_rows_cells_survive_the_trip_exactly(cells):
+    row = ParsedRow(line=3, cells=list(cells), property=None)
+
+    back = pickle.loads(pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL))
+
+    assert back.cells == row.cells == cells
+    assert back == row
+
+
+def test_cells_travel_as_one_string_unless_a_cell_holds_the_separator():
+    assert isinstance(ParsedRow(line=1, cells=["a", "b"], property=None).packed_cells, str)
+    assert ParsedRow(line=1, cells=["a", "b\x00"], property=None).packed_cells == ["a", "b\x00"]

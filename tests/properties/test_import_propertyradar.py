@@ -256,6 +256,17 @@ def test_row_at_an_address_with_another_apn_is_rejected(tmp_path):
     assert Property.objects.count() == 1 and not Contact.objects.exists()
 
 
+def test_a_row_the_plan_refuses_keeps_its_cells_as_written_in_the_rejects_file(tmp_path):
+    PropertyFactory(address="12 Main St", city="Worcester", zip_code="01610", apn="23-415-0001")
+    row = pr_row(APN="99-999-0002", Owner=' "DOE", JANE\n& JOHN ', Subdivision="  Oak  Knoll ", Sq_Ft="")
+    path = write_csv(tmp_path / "list.csv", [row])
+
+    run_command("import_propertyradar", path)
+
+    [reject] = read_rejects(tmp_path / "list.rejects.csv")
+    assert {name: reject[name] for name in PR_HEADER} == {name: row.get(name, "") for name in PR_HEADER}
+
+
 def test_state_comes_from_the_option_or_a_state_column(tmp_path):
     path = write_csv(tmp_path / "nh.csv", [pr_row(Address="1 Elm St", City="Nashua", ZIP="03060")])
     run_command("import_propertyradar", path, state="NH")
@@ -430,3 +441,30 @@ def test_progress_is_plain_lines_without_a_terminal(fixture_copy):
     err = io.StringIO()
     call_command("import_propertyradar", str(path), batch_size=5, stdout=io.StringIO(), stderr=err)
     assert err.getvalue().splitlines()[-1].startswith("12 / 12 rows (100%), ")
+
+
+def test_a_bad_cell_is_reported_on_every_row_that_has_it_and_good_ones_are_read_alike(tmp_path):
+    rows = [
+        pr_row(Address=f"{n} Oak St", APN=f"40-100-{n:04d}", City=" worcester ", Beds=beds,
+               Primary_Mobile_Phone1=f"(617) 201-{n:04d}")
+        for n, beds in enumerate(["3", "three", "3", "three"], start=1)
+    ]
+    path = write_csv(tmp_path / "list.csv", rows)
+
+    run_command("import_propertyradar", path)
+
+    rejects = read_rejects(tmp_path / "list.rejects.csv")
+    assert [(r["line"], r["reason"]) for r in rejects] == [("3", "Beds “three” is not a number"),
+                                                           ("5", "Beds “three” is not a number")]
+    assert sorted(Property.objects.values_list("address", "city", "bedrooms")) == [
+        ("1 Oak St", "worcester", 3), ("3 Oak St", "worcester", 3)]
+
+
+def test_cell_memo_stays_bounded():
+    from properties.importers.propertyradar import _CellMemo
+
+    seen = []
+    memo = _CellMemo(lambda cell: seen.append(cell) or cell.upper(), size=3)
+    assert [memo[c] for c in ["a", "b", "a", "c", "c"]] == ["A", "B", "A", "C", "C"]
+    assert seen == ["", "a", "b", "c", "c"]  # "" and two cells fill it; "c" is parsed every time
+    assert len(memo) == 3
