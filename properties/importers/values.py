@@ -71,7 +71,7 @@ def whole_number(raw: str, *, column: str, minimum: int = 0, maximum: int = INT_
 
 def money(raw: str, *, column: str) -> int | None:
     """Whole dollars from `$1,234`, `-17000`, `-$17,000`, `($17,000)` or `1234.50` (rounded)."""
-    if raw.isdigit():  # most cells: "19000"
+    if raw.isdecimal():  # most cells: "19000" (isdigit() would take "²", which int() refuses)
         number = int(raw)
         if number > INT_MAX:
             raise RowError(f"{column} “{raw}” is out of range")
@@ -85,7 +85,7 @@ def money(raw: str, *, column: str) -> int | None:
     value = value.translate(_MONEY_JUNK)
     if value.startswith("-"):
         negative, value = not negative, value[1:]
-    if value.isdigit():
+    if value.isdecimal():
         number = int(value)
     elif _UNSIGNED_AMOUNT.fullmatch(value):
         number = int(Decimal(value).quantize(Decimal(1), ROUND_HALF_UP))
@@ -103,7 +103,7 @@ def percent(raw: str, *, column: str) -> int | None:
     if not value:
         return None
     try:
-        number = int(value) if value.lstrip("-").isdigit() else int(Decimal(value).quantize(Decimal(1), ROUND_HALF_UP))
+        number = int(value) if value.lstrip("-").isdecimal() else int(Decimal(value).quantize(Decimal(1), ROUND_HALF_UP))
     except (InvalidOperation, ValueError):
         raise RowError(f"{column} “{raw.strip()}” is not a percentage") from None
     if not -SMALL_INT_MAX <= number <= SMALL_INT_MAX:
@@ -127,6 +127,8 @@ def decimal(raw: str, *, column: str, places: int, max_digits: int,
             number = Decimal(value).quantize(_QUANTUM[places], ROUND_HALF_UP)
     except InvalidOperation:
         raise RowError(f"{column} “{raw.strip()}” is not a number") from None
+    if not number.is_finite():  # "NaN" is a Decimal, and compares with nothing
+        raise RowError(f"{column} “{raw.strip()}” is not a number")
     limit = _LIMIT[max_digits - places]
     if (
         abs(number) >= limit

@@ -468,3 +468,22 @@ def test_cell_memo_stays_bounded():
     assert [memo[c] for c in ["a", "b", "a", "c", "c"]] == ["A", "B", "A", "C", "C"]
     assert seen == ["", "a", "b", "c", "c"]  # "" and two cells fill it; "c" is parsed every time
     assert len(memo) == 3
+
+
+def test_not_a_number_cells_are_rejected_with_a_reason_and_the_rest_is_imported(tmp_path):
+    """"NaN" is a number to Python's Decimal and "²" a digit to str.isdigit(): both once crashed the run."""
+    path = write_csv(tmp_path / "list.csv", [
+        pr_row(Address="1 Oak St", Latitude="NaN"),
+        pr_row(Address="2 Oak St", Est_Value="²", Primary_Mobile_Phone1="617-201-0102"),
+        pr_row(Address="3 Oak St", Baths="Infinity", Primary_Mobile_Phone1="617-201-0103"),
+        pr_row(Address="4 Oak St", Primary_Mobile_Phone1="617-201-0104"),
+    ])
+    run_command("import_propertyradar", path)
+
+    assert latest_run().status == ImportStatus.COMPLETED
+    assert list(Property.objects.values_list("address", flat=True)) == ["4 Oak St"]
+    assert [(r["line"], r["reason"]) for r in read_rejects(tmp_path / "list.rejects.csv")] == [
+        ("2", "Latitude “NaN” is not a number"),
+        ("3", "Est Value “²” is not an amount of money"),
+        ("4", "Baths “Infinity” is not a number"),
+    ]

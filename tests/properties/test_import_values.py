@@ -24,7 +24,7 @@ def test_money(raw, expected):
     assert values.money(raw, column="Est Value") == expected
 
 
-@pytest.mark.parametrize("raw", ["12a4", "$", "1,2,3x", "--5", "9999999999"])
+@pytest.mark.parametrize("raw", ["12a4", "$", "1,2,3x", "--5", "9999999999", "²", "$1²"])
 def test_bad_money_is_a_row_error_naming_the_column(raw):
     with pytest.raises(RowError, match="Est Value"):
         values.money(raw, column="Est Value")
@@ -54,6 +54,19 @@ def test_flags(raw, expected):
 def test_bad_flag():
     with pytest.raises(RowError, match="Owner Occ\\? “maybe” is not 1/0 or Yes/No"):
         values.flag("maybe", column="Owner Occ?")
+
+
+@pytest.mark.parametrize("raw", ["NaN", "nan", "-NaN", "sNaN", "Infinity", "-inf"])
+def test_not_a_number_is_a_row_error_not_a_crash(raw):
+    with pytest.raises(RowError, match="Latitude .* is not a number"):
+        values.decimal(raw, column="Latitude", places=6, max_digits=9, minimum=Decimal(-90), maximum=Decimal(90))
+    with pytest.raises(RowError, match="Baths .* is not a number"):
+        values.decimal(raw, column="Baths", places=1, max_digits=4, minimum=Decimal(0))
+
+
+def test_superscript_digits_are_not_a_percentage():
+    with pytest.raises(RowError, match="is not a percentage"):
+        values.percent("²", column="Est Equity %")
 
 
 def test_numbers_within_the_columns_range():
