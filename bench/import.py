@@ -200,7 +200,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def child(path: Path, writer: str | None, pipelined: bool | None = None) -> dict:
+def child(path: Path, writer: str | None, pipelined: bool | None = None, batch_size: int | None = None) -> dict:
     import psycopg
 
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
@@ -216,7 +216,7 @@ def child(path: Path, writer: str | None, pipelined: bool | None = None) -> dict
     from django.core.management import call_command
     from django.db import connection
 
-    from properties.importers import import_file
+    from properties.importers import DEFAULT_BATCH_SIZE, import_file
     from properties.models import ImportKind
 
     call_command("migrate", verbosity=0)
@@ -229,7 +229,7 @@ def child(path: Path, writer: str | None, pipelined: bool | None = None) -> dict
     started, cpu, busy = time.perf_counter(), time.process_time(), _busy_cpu()
     children_cpu = _children_cpu()
     outcome = import_file(kind=ImportKind.PROPERTYRADAR, path=path, rejects_path=rejects, operator="bench",
-                          pipelined=pipelined)
+                          pipelined=pipelined, batch_size=batch_size or DEFAULT_BATCH_SIZE)
     first_seconds = time.perf_counter() - started
     python_cpu, busy = time.process_time() - cpu, _busy_cpu() - busy
     parse_cpu = _children_cpu() - children_cpu
@@ -275,10 +275,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--sequential", action="store_true",
                         help="store batch by batch (plan, write, commit) instead of planning the next batch meanwhile")
+    parser.add_argument("--batch-size", type=int, help="rows per batch (default: the importer's)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, None, pipelined=False if args.sequential else None)))
+        print(json.dumps(child(args.child, None, pipelined=False if args.sequential else None,
+                               batch_size=args.batch_size)))
         return
 
     sizes = [n for n in (args.small, args.rows) if n]
@@ -293,7 +295,8 @@ def main() -> None:
     for size in sizes:
         for _ in range(args.repeat):
             path = DATA / f"propertyradar_{size}.csv"
-            command = [sys.executable, __file__, "--child", str(path), *(["--sequential"] if args.sequential else [])]
+            command = [sys.executable, __file__, "--child", str(path), *(["--sequential"] if args.sequential else []),
+                       *(["--batch-size", str(args.batch_size)] if args.batch_size else [])]
             result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
             if result.returncode:
                 print(result.stdout, result.stderr, file=sys.stderr)

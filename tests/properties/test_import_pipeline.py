@@ -242,3 +242,4 @@ def test_pipelined_contacts_import_ends_where_the_batch_by_batch_import_ends(tmp
         outcomes[pipelined] = (database_picture(), _counts(run))
     assert outcomes[True] == outcomes[False]
     assert outcomes[True][1]["contacts_updated"] > 0 and Tag.objects.count() == 6
+
