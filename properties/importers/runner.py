@@ -14,7 +14,6 @@ import os
 import pickle
 import queue
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -542,8 +541,6 @@ def _store_pipelined(run, ready: Iterator[_Batch], *, after_batch, writer, progr
             progress(run)
         return not collided
 
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(0.0005)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write") as pool:
         try:
             for batch in ready:  # not enumerate(): its reused result tuple would keep the batch alive
@@ -571,7 +568,6 @@ def _store_pipelined(run, ready: Iterator[_Batch], *, after_batch, writer, progr
                 except BaseException:  # noqa: S110 - what stopped us is what is raised
                     pass
             pool.submit(_close_thread_connection)
-            sys.setswitchinterval(switch)
 
 
 def _close_thread_connection() -> None:
