@@ -17,10 +17,11 @@ Merge rules:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field, ForeignKey, Lookup
 from django.db.models.functions import Lower
 
@@ -86,11 +87,34 @@ Field.register_lookup(_AnyOf)
 ForeignKey.register_lookup(_AnyOf)
 
 
+@contextmanager
+def _index_probes():
+    """The batch's lookups probe the indexes, one snapshot for all of them (PostgreSQL).
+
+    With a batch's 5,000 keys PostgreSQL's cost model picks a hashed sequential scan of the whole
+    table (and, for e-mail, lower() of every row) as soon as it beats 5,000 index probes on paper;
+    measured here the probes cost the same at 100,000 rows and 2–4 times less at 330,000
+    (~30–45 ms a lookup, whatever the table's size, against 45–200 ms and growing), so the lookups
+    stay proportional to the batch, not to the database. Only for these reads: the rest of a
+    batch's transaction plans as usual.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+
+
 def _matching(queryset, field: str, keys):
     """Rows of `queryset` whose `field` is one of `keys`: one query on PostgreSQL, chunks elsewhere."""
     keys = list(keys)
     if not keys:
         return
+    queryset = queryset.order_by()  # the model's ordering would sort every lookup for nothing
     if connection.vendor == "postgresql":
         yield queryset.filter(**{f"{field}__import_any": _Keys(keys)})
         return
@@ -212,9 +236,10 @@ class BatchPlan:
         """Read every stored row the batch may match: a fixed number of queries per batch."""
         records = [r.property for r in rows if r.property is not None]
         owners = [o for r in rows for o in r.owners]
-        self._load_tags(owners)
-        self._load_properties(records)
-        self._load_contacts(owners)
+        with _index_probes():
+            self._load_tags(owners)
+            self._load_properties(records)
+            self._load_contacts(owners)
         self.carried = None  # read; holding on to it would keep every earlier batch alive, each by the next
 
     def _load_tags(self, owners: list[OwnerRecord]) -> None:

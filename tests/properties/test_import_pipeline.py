@@ -243,3 +243,20 @@ def test_pipelined_contacts_import_ends_where_the_batch_by_batch_import_ends(tmp
     assert outcomes[True] == outcomes[False]
     assert outcomes[True][1]["contacts_updated"] > 0 and Tag.objects.count() == 6
 
+
+
+@pytest.mark.django_db
+def test_batch_lookups_probe_the_indexes_and_leave_the_setting_as_it_was():
+    """A batch's lookups must cost what the batch costs, not what the table costs: PostgreSQL would
+    pick a hashed scan of the whole table for 5,000 keys (see merge._index_probes)."""
+    from properties.importers.merge import _index_probes, _matching
+
+    phones = [f"+1978555{i:04d}" for i in range(5000)]
+    [query] = _matching(Contact.objects.values_list("phone", "id"), "phone", phones)  # as the plan asks
+    with _index_probes():
+        inside = query.explain()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_seqscan")
+        after = cursor.fetchone()[0]
+    assert "Seq Scan" not in inside and "contacts_contact_phone_key" in inside, inside[:300]
+    assert after == "on"
