@@ -180,3 +180,27 @@ def test_a_run_executing_elsewhere_is_not_executed_twice(tmp_path):
     run_import(run.pk)
     run.refresh_from_db()
     assert run.status == ImportStatus.COMPLETED and Property.objects.count() == 28
+
+
+def test_ctrl_c_says_where_the_import_stopped_and_how_to_continue(tmp_path, monkeypatch):
+    from django.core.management import CommandError
+
+    from properties.importers import merge
+
+    path = write_csv(tmp_path / "list.csv", _rows())
+    real_write, calls = merge.BatchPlan.write, []
+
+    def interrupted_write(self, writer):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_write(self, writer)
+
+    monkeypatch.setattr(merge.BatchPlan, "write", interrupted_write)
+    with pytest.raises(CommandError, match=r"(?s)stopped after line 9: interrupted\n.*--resume to continue"):
+        run_command("import_propertyradar", path, batch_size=4)
+    assert latest_run().status == ImportStatus.FAILED and latest_run().error == "Interrupted"
+    monkeypatch.setattr(merge.BatchPlan, "write", real_write)
+
+    run_command("import_propertyradar", path, "--resume", batch_size=4)
+    assert latest_run().status == ImportStatus.COMPLETED and Property.objects.count() == 28

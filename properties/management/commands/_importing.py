@@ -93,11 +93,12 @@ class ImportCommand(BaseCommand):
             )
         except (ImportFileError, ImportAlreadyRunning) as exc:
             raise CommandError(str(exc)) from exc
-        except Exception as exc:
+        except (Exception, KeyboardInterrupt) as exc:  # Ctrl-C too: say where it stopped, not a traceback
             run = import_run_find_resumable(kind=self.kind, sha256=inspect_source(file).sha256)
             where = f" after line {run.last_committed_line:,}" if run and run.last_committed_line else ""
+            why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
             raise CommandError(
-                f"The import stopped{where}: {type(exc).__name__}: {exc}\n"
+                f"The import stopped{where}: {why}\n"
                 "Everything before that is saved; run the same command with --resume to continue."
             ) from exc
         finally:
