@@ -628,6 +628,7 @@ class ImportOutcome:
     resumed: bool
     rejects_path: Path | None
     dry_run: bool
+    rows_before: int = 0  # rows an interrupted run had committed before this call resumed it
 
 
 def import_file(
@@ -675,12 +676,13 @@ def import_file(
     elif batch_size != run.batch_size:
         run.batch_size = batch_size  # batch boundaries do not change the outcome
         run.save(update_fields=["batch_size"])
+    rows_before = run.rows_done
     import_run_execute(run=run, path=path, progress=progress, after_batch=after_batch, source_info=info,
                        pipelined=pipelined)
     _write_rejects(run, rejects)
     ImportRun.objects.filter(pk=run.pk).update(rejects_path=str(rejects))
     run.rejects_path = str(rejects)
-    return ImportOutcome(run=run, resumed=resumed, rejects_path=rejects, dry_run=False)
+    return ImportOutcome(run=run, resumed=resumed, rejects_path=rejects, dry_run=False, rows_before=rows_before)
 
 
 def _write_rejects(run: ImportRun, path: Path) -> None:

@@ -72,7 +72,7 @@ def test_resume_after_a_crash_ends_where_an_uninterrupted_run_ends(tmp_path):
 
     output = run_command("import_propertyradar", path, "--resume", batch_size=7, tag="Oak St")
 
-    assert output.startswith("Resumed")
+    assert output.startswith("Resumed PropertyRadar export list.csv: 23 more rows (31 in all) in ")
     assert ImportRun.objects.count() == 1
     assert database_picture() == clean_picture
     assert _counts(latest_run()) == clean_counts

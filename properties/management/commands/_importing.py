@@ -109,9 +109,10 @@ class ImportCommand(BaseCommand):
         run = outcome.run
         write = self.stdout.write
         verb = "Dry run of" if outcome.dry_run else ("Resumed" if outcome.resumed else "Imported")
-        rate = run.rows_done / seconds if seconds > 0 else 0
-        write(f"{verb} {run.get_kind_display()} {run.file_name}: {run.rows_done:,} rows in {seconds:.1f} s "
-              f"({rate:,.0f} rows/s)")
+        rows = run.rows_done - outcome.rows_before  # what this command did; a resumed run did the rest before
+        rate = rows / seconds if seconds > 0 else 0
+        done = f"{rows:,} more rows ({run.rows_done:,} in all)" if outcome.rows_before else f"{rows:,} rows"
+        write(f"{verb} {run.get_kind_display()} {run.file_name}: {done} in {seconds:.1f} s ({rate:,.0f} rows/s)")
         if run.kind == "propertyradar":
             write(f"  properties  created {run.properties_created:,}, updated {run.properties_updated:,}, "
                   f"unchanged {run.properties_unchanged:,}")
