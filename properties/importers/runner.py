@@ -152,7 +152,7 @@ def import_run_execute(
     """Import the run's file from after its last committed line to the end.
 
     `after_batch(n)` is called inside the transaction of the n-th batch of this call, after its
-    writes (tests raise there to simulate a crash). `writer="portable"` forces the portable
+    writes (tests raise there to simulate a crash), in the writing thread when pipelined. `writer="portable"` forces the portable
     writer on PostgreSQL (tests and the benchmark compare both). `source_info`: the file was
     just inspected by the caller (saves reading it twice). `pipelined`: plan the next batch
     while the last one is written (default: whenever the database allows it; see _can_pipeline).
