@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
-from django.db import connection
 
 from crm.celery import app as celery_app
 from openphone.tasks import dispatch_webhook_events, process_webhook_event
@@ -29,6 +27,3 @@ def route_webhook_tasks_to_queue(monkeypatch, queue: str) -> None:
         monkeypatch.setattr(task, "_exec_options", None)  # recomputed with the queue above
 
 
-def second_connection() -> psycopg.Connection:
-    """Another real session on the test database, as a second process would hold (PostgreSQL)."""
-    return psycopg.connect(**connection.get_connection_params() | {"cursor_factory": psycopg.Cursor})

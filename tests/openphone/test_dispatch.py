@@ -18,8 +18,9 @@ from crm.redis_client import redis_client
 from openphone import services
 from openphone.models import DispatchFlag, WebhookEvent, WebhookEventStatus
 from openphone.tasks import dispatch_webhook_events
+from tests.postgres import second_connection
 
-from .conftest import route_webhook_tasks_to_queue, second_connection
+from .conftest import route_webhook_tasks_to_queue
 from .sender import deliver, load_event
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import resolve, reverse
 
 from openphone.models import WebhookEvent, WebhookEventStatus
+from tests.postgres import second_connection
 
-from .conftest import second_connection
 from .sender import compact, deliver, legacy_signature, load_event, post_raw, standard_headers
 
 pytestmark = pytest.mark.django_db

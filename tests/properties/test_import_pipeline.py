@@ -13,6 +13,7 @@ from contacts.models import Contact, ContactPhone, Tag
 from properties.importers import import_run_create, import_run_execute
 from properties.importers import runner as import_runner
 from properties.models import ImportRun, ImportStatus, Property, PropertyContact
+from tests.postgres import second_connection
 
 from .conftest import database_picture, pr_row, write_csv
 
@@ -152,12 +153,7 @@ def test_crash_in_a_pipelined_run_then_resume_ends_where_an_uninterrupted_run_en
 
 def _staff_types_a_contact() -> None:
     """Someone else stores a person, on a connection of their own, with a number batch 2 brings."""
-    import psycopg
-
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as other:
+    with second_connection(autocommit=True) as other:
         other.execute(
             "INSERT INTO contacts_contact (phone, first_name, last_name, email, notes, source, lead_status,"
             " opted_out, opted_out_reason, mailing_address, mailing_city, mailing_state, mailing_zip,"

@@ -156,20 +156,17 @@ def test_command_that_stops_says_where_and_how_to_continue(tmp_path, monkeypatch
 @pytest.mark.django_db(transaction=True)
 def test_a_run_executing_elsewhere_is_not_executed_twice(tmp_path):
     """A redelivered task (or a second --resume) must not import the same rows a second time."""
-    import psycopg
     from django.db import connection
 
     from properties.importers import ImportAlreadyRunning, import_run_create
     from properties.importers.runner import _RUN_LOCK_BASE
     from properties.tasks import run_import
+    from tests.postgres import second_connection
 
     if connection.vendor != "postgresql":
         pytest.skip("the run lock is a PostgreSQL advisory lock")
     run = import_run_create(kind="propertyradar", path=write_csv(tmp_path / "list.csv", _rows()))
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as other:
+    with second_connection(autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s)", [_RUN_LOCK_BASE + run.pk])
         with pytest.raises(ImportAlreadyRunning):
             import_run_execute(run=run)
