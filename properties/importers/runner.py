@@ -303,15 +303,7 @@ class _ReadAhead:
             self._put(("error", exc))
 
     def __iter__(self) -> Iterator[_Batch]:
-        while True:
-            kind, value = self._queue.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            box = [value]
-            del value
-            yield box.pop()  # so this frame does not keep the batch alive while the caller uses it
+        return _received_batches(self._queue.get)
 
 
 class _ParseAhead:
@@ -362,18 +354,26 @@ class _ParseAhead:
         if self._fallback is not None:
             yield from self._fallback
             return
-        while True:
-            try:
-                kind, value = pickle.loads(self._receiver.recv_bytes())  # noqa: S301 - our own child wrote it
-            except EOFError:
-                raise RuntimeError("The import's parsing process stopped unexpectedly.") from None
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            box = [value]
-            del value
-            yield box.pop()  # so this frame does not keep the batch alive while the caller uses it
+        yield from _received_batches(self._receive)
+
+    def _receive(self) -> tuple[str, object]:
+        try:
+            return pickle.loads(self._receiver.recv_bytes())  # noqa: S301 - our own child wrote it
+        except EOFError:
+            raise RuntimeError("The import's parsing process stopped unexpectedly.") from None
+
+
+def _received_batches(receive: Callable[[], tuple[str, object]]) -> Iterator[_Batch]:
+    """The batches in the messages `receive()` returns, ("batch", b) ... ("end", None); ("error", exc) raises."""
+    while True:
+        kind, value = receive()
+        if kind == "end":
+            return
+        if kind == "error":
+            raise value
+        box = [value]
+        del value
+        yield box.pop()  # so this frame does not keep the batch alive while the caller uses it
 
 
 def _parse_in_child(batches: Iterator[_Batch], sender) -> None:
