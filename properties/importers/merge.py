@@ -568,13 +568,13 @@ class BatchPlan:
             Contact, [{"id": c.id, **{f: c.values[f] for f in _CONTACT_UPDATE}} for c in self.contacts if c.dirty],
             _CONTACT_UPDATE, groups=[_MAILING],
         )
-        writer.insert(ContactPhone, [
+        writer.append(ContactPhone, [
             {"contact_id": c.id, "phone": phone, "label": label} for c, phone, label in self.new_phones
         ])
-        writer.insert(PropertyContact, [
+        writer.append(PropertyContact, [
             {"property_id": p.id, "contact_id": c.id, "role": role} for p, c, role in self.new_links
         ])
-        writer.insert(Contact.tags.through, [{"contact_id": c.id, "tag_id": t} for c, t in self.new_tags])
+        writer.append(Contact.tags.through, [{"contact_id": c.id, "tag_id": t} for c, t in self.new_tags])
 
 
 def _given_ids(states) -> list[int] | None:

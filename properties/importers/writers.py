@@ -55,6 +55,10 @@ class PortableWriter:
         model.objects.bulk_create(objs, batch_size=_PORTABLE_UPDATE_CHUNK)
         return [obj.pk for obj in objs]
 
+    def append(self, model, rows: Sequence[dict]) -> None:
+        """Store new rows nothing refers to (links, numbers): their ids are the table's to give."""
+        self.insert(model, rows)
+
     def update(self, model, rows: Sequence[dict], columns: dict[str, str], groups: Iterable[tuple[str, ...]] = ()):
         """rows: {"id": ..., column: value}; the plan already applied fill rules to the values it sends."""
         if not rows:
@@ -88,12 +92,24 @@ class PostgresWriter(PortableWriter):
     def insert(self, model, rows: Sequence[dict], ids: Sequence[int] | None = None) -> list[int]:
         if not rows:
             return []
+        if ids is None:
+            with connection.cursor() as cursor:
+                ids = self._reserve_ids(cursor, model._meta.db_table, model._meta.pk.column, len(rows))
+        self._copy_new(model, rows, ids)
+        return ids
+
+    def append(self, model, rows: Sequence[dict]) -> None:
+        """COPY without ids: PostgreSQL's column default takes them from the sequence, which spares
+        a round trip and the ids' way there and back for rows nothing refers to."""
+        if rows:
+            self._copy_new(model, rows, None)
+
+    def _copy_new(self, model, rows: Sequence[dict], ids: Sequence[int] | None) -> None:
+        """COPY new rows, with the ids they were given (or leaving them to the column default)."""
         table = model._meta.db_table
         fields = _insert_fields(model)
-        pk = model._meta.pk.column
+        pk = model._meta.pk
         with connection.cursor() as cursor:
-            if ids is None:
-                ids = self._reserve_ids(cursor, table, pk, len(rows))
             # The timestamp as COPY text once, not one datetime-to-text per row and column.
             base = {name: self.now.isoformat() if value is self.now else value
                     for name, value in _defaults(fields, self.now)}
@@ -109,21 +125,22 @@ class PostgresWriter(PortableWriter):
             # the same keys: a length check instead of comparing every row's keys.
             width = len(keys)
 
-            def copy_rows():
-                for id_, row in zip(ids, rows, strict=True):
-                    if len(row) == width:
-                        try:
-                            yield (id_, *get(row), *tail)
-                            continue
-                        except KeyError:
-                            pass
-                    merged = {**base, **row}  # a row with other keys than the first: the slow, general way
-                    yield (id_, *(merged[name] for name in given), *(merged[name] for name in rest))
+            def values(row: dict) -> tuple:
+                if len(row) == width:
+                    try:
+                        return get(row) + tail
+                    except KeyError:
+                        pass
+                merged = {**base, **row}  # a row with other keys than the first: the slow, general way
+                return (*(merged[name] for name in given), *(merged[name] for name in rest))
 
-            columns = [*given, *rest]
-            self._copy(cursor, table, [pk, *(by_name[n].column for n in columns)],
-                       [model._meta.pk, *(by_name[n] for n in columns)], copy_rows())
-        return ids
+            columns = [by_name[n] for n in (*given, *rest)]
+            if ids is None:
+                copy_rows = map(values, rows)
+            else:
+                copy_rows = ((id_, *values(row)) for id_, row in zip(ids, rows, strict=True))
+                columns.insert(0, pk)
+            self._copy(cursor, table, [f.column for f in columns], columns, copy_rows)
 
     @classmethod
     def reserve(cls, model, count: int) -> list[int]:
