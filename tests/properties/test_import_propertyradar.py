@@ -403,6 +403,26 @@ def test_batches_cost_the_same_queries_however_many_rows_they_hold(tmp_path):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY writer is PostgreSQL's")
+def test_only_rows_others_refer_to_take_their_ids_beforehand(tmp_path):
+    """New properties and people get their ids from the sequences before they are written (links
+    refer to them): one `nextval` query per table and batch. Numbers, links and tag links are
+    COPY'd without ids and numbered by the column default, with no query of their own."""
+    path = write_csv(tmp_path / "owners.csv", [
+        pr_row(Address=f"{n} Elm St", Primary_Mobile_Phone1=f"(617) 202-{n:04d}", Secondary_Name=f"Sam Owner{n}",
+               Secondary_Mobile_Phone1=f"(617) 203-{n:04d}")
+        for n in range(1, 6)
+    ])
+    with CaptureQueriesContext(connection) as queries:
+        run_command("import_propertyradar", path, batch_size=1000, tag="Elm St")
+    reserving = [q["sql"] for q in queries.captured_queries if "nextval" in q["sql"]]
+    assert len(reserving) == 2, reserving
+    assert {"properties_property" in sql or "contacts_contact" in sql for sql in reserving} == {True}
+    assert ContactPhone.objects.count() == 10 and PropertyContact.objects.count() == 10
+    assert Contact.tags.through.objects.filter(tag__name="Elm St").count() == Contact.objects.count() > 5
+    assert None not in ContactPhone.objects.values_list("id", flat=True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY writer is PostgreSQL's")
 def test_copy_writer_and_portable_writer_store_the_same_rows(fixture_copy, tmp_path):
     """PostgreSQL's COPY path and the portable path (SQLite's) must give identical results,
     creating as well as updating (second file: changed facts, a new owner, staff edits to keep)."""
