@@ -121,7 +121,7 @@ class ImportRunAdmin(admin.ModelAdmin):
             except ImportFileError as exc:
                 form.add_error("file", str(exc))
             else:
-                messages.success(request, f"{run.file_name} is being imported; this page shows its progress.")
+                self._say_how_the_upload_went(request, run)
                 return redirect("admin:properties_importrun_change", run.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -131,6 +131,20 @@ class ImportRunAdmin(admin.ModelAdmin):
             "tags": Tag.objects.order_by("name").values_list("name", flat=True)[:500],
         }
         return TemplateResponse(request, "admin/properties/importrun/upload.html", context)
+
+    @staticmethod
+    def _say_how_the_upload_went(request, run: ImportRun) -> None:
+        """Without a worker (tasks run eagerly) the import is over before the page is shown: say how
+        it ended, not that it is running."""
+        run.refresh_from_db()
+        name = f"“{run.file_name}”"
+        if run.status == ImportStatus.COMPLETED:
+            rejected = f", {run.rows_rejected:,} rejected (see below)" if run.rows_rejected else ""
+            messages.success(request, f"{name} was imported: {run.rows_done:,} rows{rejected}.")
+        elif run.status == ImportStatus.FAILED:
+            messages.error(request, f"{name} could not be imported: {run.error}")
+        else:
+            messages.success(request, f"{name} is being imported; this page shows its progress.")
 
     def rejects_view(self, request, object_id: int):
         run = get_object_or_404(ImportRun, pk=object_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from contacts.models import Contact, Tag
@@ -53,6 +54,28 @@ def test_upload_runs_the_import_and_the_run_page_shows_it(client, office, django
     assert "12 / 12 rows (100%)" in page
     assert reverse("admin:properties_importrun_rejects", args=[run.pk]) in page
     assert "http-equiv=\"refresh\"" not in page  # finished: no more refreshing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_run_without_a_worker_says_how_the_import_ended(client, office):
+    """With tasks run eagerly (no Redis: `make demo`) the import is over when the upload's
+    transaction commits, before the page is shown: the message gives the outcome."""
+    response = _upload(client)
+
+    assert ImportRun.objects.get().status == ImportStatus.COMPLETED
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "“propertyradar_messy.csv” was imported: 12 rows, 3 rejected (see below)."
+    ]
+
+
+def test_upload_left_to_a_worker_says_it_is_being_imported(client, office, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _upload(client)
+
+    assert len(callbacks) == 1 and ImportRun.objects.get().status == ImportStatus.PENDING
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "“propertyradar_messy.csv” is being imported; this page shows its progress."
+    ]
 
 
 def test_rejects_download_is_the_rejects_csv(client, office, django_capture_on_commit_callbacks):
