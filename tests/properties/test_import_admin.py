@@ -112,7 +112,10 @@ def test_wrong_kind_of_file_is_refused_on_the_form(client, office, django_captur
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = _upload(client, name="contacts_messy.csv", kind="propertyradar")
     assert response.status_code == 200
-    assert "does not look like a PropertyRadar export" in response.content.decode()
+    page = response.content.decode()
+    assert "does not look like a PropertyRadar export" in page
+    # The form is laid out as the admin's own forms are (label beside field, error above it).
+    assert "admin/css/forms.css" in page and 'class="form-row field-file errors"' in page
     assert not ImportRun.objects.exists() and not callbacks
     assert not list((settings.MEDIA_ROOT / "imports").rglob("*.csv"))  # the refused upload is not kept
 
