@@ -112,8 +112,13 @@ class Contact(PhoneNormalizingModel):
             # index costs each of the ~100,000 rows a PropertyRadar import inserts.
             models.Index(Lower("email"), name="contact_email_ci_idx"),
             # OpenPhone contact events find their person by OpenPhone's id (exact matches only, so
-            # without the varchar_pattern_ops twin Django adds to a db_index=True CharField).
-            models.Index(fields=["openphone_contact_id"], name="contact_openphone_id_idx"),
+            # without the varchar_pattern_ops twin Django adds to a db_index=True CharField). Only
+            # people who have one are indexed: imported people have none, and an index entry for
+            # each empty id cost a bulk import ~1 µs a person for nothing. An id looked up is never
+            # empty: PostgreSQL proves `= 'AC12'` implies `<> ''` and uses the partial index.
+            models.Index(
+                fields=["openphone_contact_id"], name="contact_openphone_id_idx", condition=~Q(openphone_contact_id="")
+            ),
         ]
         constraints = [
             models.CheckConstraint(
