@@ -28,15 +28,10 @@ from django.db.models.functions import Lower
 from contacts.models import Contact, ContactPhone, Tag
 from properties.models import OwnerRole, Property, PropertyContact
 
-from .records import OwnerRecord, ParsedRow, PropertyRecord
+from .records import NO_FACTS, PROPERTY_FACTS, OwnerRecord, ParsedRow, PropertyRecord
 from .values import name_key
 from .writers import PortableWriter, Update
 
-PROPERTY_FACTS = (
-    "property_type", "subdivision", "latitude", "longitude", "year_built", "purchase_date", "purchase_price",
-    "square_feet", "bedrooms", "bathrooms", "estimated_value", "estimated_equity", "equity_percent",
-    "owner_name", "owner_occupied", "listed_for_sale", "listing_status", "foreclosure", "high_equity",
-)
 _PROPERTY_FILL = ("city", "zip_code", "apn")
 _PROPERTY_READ = ("id", "address", "city", "state", "zip_code", "address_key", "apn", *PROPERTY_FACTS)
 _PROPERTY_UPDATE = {**dict.fromkeys(_PROPERTY_FILL, Update.FILL), **dict.fromkeys(PROPERTY_FACTS, Update.SET)}
@@ -173,9 +168,7 @@ class _ContactState:
 
 
 # What a new row starts from before the file's values are merged in (copied, never changed).
-_NEW_PROPERTY = {
-    **dict.fromkeys(PROPERTY_FACTS), "property_type": "", "subdivision": "", "owner_name": "", "listing_status": "",
-}
+_NEW_PROPERTY = dict(zip(PROPERTY_FACTS, NO_FACTS, strict=True))
 _NEW_CONTACT = {"phone": None, **dict.fromkeys(_CONTACT_FILL, ""), **dict.fromkeys(_MAILING, "")}
 
 
@@ -414,7 +407,7 @@ class BatchPlan:
             values["zip_code"] = record.zip_code
             values["address_key"] = record.key
             values["apn"] = record.apn
-            values.update(record.facts)
+            values.update(zip(PROPERTY_FACTS, record.facts, strict=True))  # the empty cells' values are the defaults
             state = _PropertyState(values, new=True)
             self.properties.append(state)
             self.by_key[record.key] = state
@@ -433,8 +426,8 @@ class BatchPlan:
             values["apn"] = record.apn
             self.by_apn[(values["state"], record.apn)] = state
             changed = True
-        for field, new in record.facts.items():
-            if values[field] != new:
+        for field, new in zip(PROPERTY_FACTS, record.facts, strict=True):
+            if new is not None and new != "" and values[field] != new:  # an empty cell never clears a fact
                 values[field] = new
                 changed = True
         if changed:

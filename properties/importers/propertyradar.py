@@ -16,7 +16,7 @@ from properties.models import OwnerRole
 
 from . import values
 from .phones import fast_e164
-from .records import OwnerRecord, ParsedRow, PropertyRecord
+from .records import NO_FACTS, PROPERTY_FACTS, OwnerRecord, ParsedRow, PropertyRecord
 from .source import ImportFileError, header_key
 
 # Normalized header -> our field. Several spellings map to one field.
@@ -131,13 +131,14 @@ class PropertyRadarRows:
         self.mail_city_of = _CellMemo(partial(values.text, column="Mail City", max_length=100))
         self.mail_zip_of = _CellMemo(partial(values.zip_code, column="Mail ZIP", strict=False))
         # The property columns present in this file, in _FACT_PARSERS order (the first bad cell is
-        # the one reported): (field, column index, memo of the few-valued ones, parser).
+        # the one reported): (position in PropertyRecord.facts, column index, memo of the few-valued
+        # ones, parser).
         self.fact_parsers = []
         for field, parser in _FACT_PARSERS.items():
             if field in self.col:
                 parse = partial(parser, column=header[self.col[field]])
                 memo = _CellMemo(partial(_fact, parse)) if field in _FEW_VALUES else None
-                self.fact_parsers.append((field, self.col[field], memo, parse))
+                self.fact_parsers.append((PROPERTY_FACTS.index(field), self.col[field], memo, parse))
 
     def parse(self, line: int, row: list[str]) -> ParsedRow:
         width = self.width
@@ -160,17 +161,17 @@ class PropertyRadarRows:
         apn = cells[apn_at]
         if apn:
             apn = values.text(apn, column="APN", max_length=64)
-        facts = {}
-        for field, index, memo, parse in self.fact_parsers:
+        facts = list(NO_FACTS)
+        for position, index, memo, parse in self.fact_parsers:
             raw = cells[index]
             if memo is not None:
                 value = memo[raw]
                 if value is not None:
-                    facts[field] = value
+                    facts[position] = value
             elif raw:
                 value = parse(raw)
                 if value is not None and value != "":
-                    facts[field] = value
+                    facts[position] = value
         key = _address_key(address, city, state, zip_code)
         if len(key) > 300:
             raise values.RowError("Address is too long to match on")
@@ -182,7 +183,7 @@ class PropertyRadarRows:
                 if mailing is None:
                     mailing = self._mailing(cells) or ()
                 unusable += self._owner(cells, owner, mailing or None, owners)
-        return ParsedRow(line, row, PropertyRecord(key, state, apn, address, city, zip_code, facts), owners, unusable)
+        return ParsedRow(line, row, PropertyRecord(key, state, apn, address, city, zip_code, tuple(facts)), owners, unusable)
 
     def _mailing(self, cells: list[str]) -> tuple[str, str, str, str] | None:
         street_at, city_at, state_at, zip_at = self.mailing_at

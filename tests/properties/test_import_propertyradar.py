@@ -210,8 +210,8 @@ def test_import_fills_empty_fields_but_never_overwrites_what_staff_typed(tmp_pat
 
 def test_import_refreshes_property_facts_and_fills_empty_ones(tmp_path):
     house = PropertyFactory(address="12 Main St", city="Worcester", zip_code="01610", estimated_value=100000,
-                            year_built=None, listing_status="Sold", apn="")
-    path = write_csv(tmp_path / "list.csv", [pr_row(APN="23-415-0001", Listing_Status="", Yr_Built="1923")])
+                            year_built=None, listing_status="Sold", apn="", bedrooms=4)
+    path = write_csv(tmp_path / "list.csv", [pr_row(APN="23-415-0001", Listing_Status="", Yr_Built="1923", Beds="")])
 
     run_command("import_propertyradar", path)
 
@@ -219,6 +219,7 @@ def test_import_refreshes_property_facts_and_fills_empty_ones(tmp_path):
     assert house.estimated_value == 400000  # refreshed
     assert house.year_built == 1923
     assert house.listing_status == "Sold"  # an empty cell never clears a fact
+    assert house.bedrooms == 4  # nor a number
     assert house.apn == "23-415-0001"  # empty: filled
     assert Property.objects.count() == 1
     assert (latest_run().properties_updated, latest_run().properties_created) == (1, 0)
