@@ -101,3 +101,12 @@ def test_a_rows_cells_survive_the_trip_exactly(cells):
 def test_cells_travel_as_one_string_unless_a_cell_holds_the_separator():
     assert isinstance(ParsedRow(line=1, cells=["a", "b"], property=None).packed_cells, str)
     assert ParsedRow(line=1, cells=["a", "b\x00"], property=None).packed_cells == ["a", "b\x00"]
+
+
+def test_no_facts_is_what_a_property_stores_for_each_empty_cell():
+    """PropertyRecord.facts holds NO_FACTS's value where a cell was empty, and a new property takes
+    them as they are: NULL for the nullable columns, "" for the text columns that are not."""
+    assert len(NO_FACTS) == len(PROPERTY_FACTS)
+    for name, empty in zip(PROPERTY_FACTS, NO_FACTS, strict=True):
+        field = Property._meta.get_field(name)
+        assert empty == (None if field.null else ""), name
