@@ -13,8 +13,9 @@ peak of the import's own parsing process, forked from it and sharing its pages u
 and the CPU time the import used in Python ("py CPU": the importing process, all threads;
 "parse": its parsing process) and in PostgreSQL ("pg CPU": the machine's busy CPU time during the
 import minus those two, so only meaningful on a quiet machine: the import writes through a second
-connection of its own), which depend less on how busy the machine is than wall time; "load" is
-the 1-minute load average at the end.
+connection of its own), which depend less on how busy the machine is than wall time; "CPU s" is
+their sum, the figure a change has to lower (the import keeps both cores busy, so its wall time
+is about half of it); "load" is the 1-minute load average at the end.
 Generated files go to bench/data/ (git-ignored) and are reused when present.
 """
 from __future__ import annotations
@@ -291,7 +292,7 @@ def main() -> None:
             generate(path, size)
     print(f"{'rows':>8} {'import s':>9} {'rows/s':>8} {'COPY s':>7} {'x COPY':>7} {'2nd run s':>9} "
           f"{'peak RSS MB':>11} {'import MB':>9} {'parse MB':>8} {'py CPU s':>8} {'parse s':>7} {'pg CPU s':>8} "
-          f"{'load':>5}")
+          f"{'CPU s':>6} {'load':>5}")
     for size in sizes:
         for _ in range(args.repeat):
             path = DATA / f"propertyradar_{size}.csv"
@@ -305,7 +306,8 @@ def main() -> None:
             print(f"{r['rows']:>8,} {r['seconds']:>9.2f} {r['rows'] / r['seconds']:>8,.0f} {r['copy_seconds']:>7.2f} "
                   f"{r['seconds'] / r['copy_seconds']:>7.1f} {r['second_seconds']:>9.2f} {r['peak_rss_mb']:>11.0f} "
                   f"{r['peak_rss_mb'] - r['rss_before_mb']:>9.0f} {r['parse_peak_mb']:>8.0f} {r['python_cpu']:>8.1f} "
-                  f"{r['parse_cpu']:>7.1f} {r['pg_cpu']:>8.1f} {r['load']:>5.1f}"
+                  f"{r['parse_cpu']:>7.1f} {r['pg_cpu']:>8.1f} {r['python_cpu'] + r['parse_cpu'] + r['pg_cpu']:>6.1f} "
+                  f"{r['load']:>5.1f}"
                   + ("  (second run CHANGED data!)" if r["second_changed"] else ""), flush=True)
             print("         " + ", ".join(f"{k} {v:,}" for k, v in r["counts"].items()), flush=True)
 
