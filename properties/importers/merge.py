@@ -146,13 +146,17 @@ class Counts:
 
 
 class _PropertyState:
-    __slots__ = ("id", "values", "new", "dirty")
+    """A property as the plan knows it; `facts` is its facts in PROPERTY_FACTS order, kept with
+    `values`, so a row bringing the very same facts (every re-import) is one tuple comparison."""
 
-    def __init__(self, values: dict[str, Any], *, id: int | None = None, new: bool = False):
+    __slots__ = ("id", "values", "new", "dirty", "facts")
+
+    def __init__(self, values: dict[str, Any], facts: tuple, *, id: int | None = None, new: bool = False):
         self.id = id
         self.values = values
         self.new = new
         self.dirty = False
+        self.facts = facts
 
 
 class _ContactState:
@@ -259,11 +263,13 @@ class BatchPlan:
     def _load_properties(self, records: list[PropertyRecord]) -> None:
         states: dict[int, _PropertyState] = {}
         names = _PROPERTY_READ[1:]
+        facts_at = names.index(PROPERTY_FACTS[0])  # the facts close the row, in PROPERTY_FACTS order
 
         def remember(rows) -> None:
             for id_, *values in rows:
                 if id_ not in states:
-                    state = states[id_] = _PropertyState(dict(zip(names, values, strict=True)), id=id_)
+                    state = states[id_] = _PropertyState(dict(zip(names, values, strict=True)), tuple(values[facts_at:]),
+                                                         id=id_)
                     self.by_key[state.values["address_key"]] = state
                     if state.values["apn"]:
                         self.by_apn[(state.values["state"], state.values["apn"])] = state
@@ -408,7 +414,7 @@ class BatchPlan:
             values["address_key"] = record.key
             values["apn"] = record.apn
             values.update(zip(PROPERTY_FACTS, record.facts, strict=True))  # the empty cells' values are the defaults
-            state = _PropertyState(values, new=True)
+            state = _PropertyState(values, record.facts, new=True)  # its facts are the record's, as they are
             self.properties.append(state)
             self.by_key[record.key] = state
             if record.apn:
@@ -426,9 +432,14 @@ class BatchPlan:
             values["apn"] = record.apn
             self.by_apn[(values["state"], record.apn)] = state
             changed = True
-        for field, new in zip(PROPERTY_FACTS, record.facts, strict=True):
-            if new is not None and new != "" and values[field] != new:  # an empty cell never clears a fact
-                values[field] = new
+        if record.facts != state.facts:
+            facts_changed = False
+            for field, new in zip(PROPERTY_FACTS, record.facts, strict=True):
+                if new is not None and new != "" and values[field] != new:  # an empty cell never clears a fact
+                    values[field] = new
+                    facts_changed = True
+            if facts_changed:
+                state.facts = tuple([values[name] for name in PROPERTY_FACTS])
                 changed = True
         if changed:
             if not state.new:

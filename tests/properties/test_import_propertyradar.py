@@ -208,6 +208,25 @@ def test_import_fills_empty_fields_but_never_overwrites_what_staff_typed(tmp_pat
     assert latest_run().contacts_updated == 1
 
 
+def test_rows_of_one_house_in_one_file_apply_in_file_order(tmp_path):
+    """The second row changes a fact of the house the first created, the third repeats the second
+    (an empty cell included), the fourth goes back to the first: created, updated, unchanged,
+    updated, and the house ends as the last row says."""
+    path = write_csv(tmp_path / "list.csv", [
+        pr_row(Est_Value="100000", Beds="3"),
+        pr_row(Est_Value="200000", Beds="3"),
+        pr_row(Est_Value="200000", Beds=""),
+        pr_row(Est_Value="100000", Beds="3"),
+    ])
+
+    run_command("import_propertyradar", path)
+
+    house = Property.objects.get()
+    assert (house.estimated_value, house.bedrooms) == (100000, 3)
+    run = latest_run()
+    assert (run.properties_created, run.properties_updated, run.properties_unchanged) == (1, 2, 1)
+
+
 def test_import_refreshes_property_facts_and_fills_empty_ones(tmp_path):
     house = PropertyFactory(address="12 Main St", city="Worcester", zip_code="01610", estimated_value=100000,
                             year_built=None, listing_status="Sold", apn="", bedrooms=4)
