@@ -498,8 +498,12 @@ def _commit_batch(run, batch: _Batch, *, number: int, after_batch: BatchHook | N
         except IntegrityError:
             if attempt == _BATCH_ATTEMPTS:
                 raise
-            logger.warning("Import run %s: batch ending at line %s collided with another writer; retrying",
-                           run.pk, batch.last_line)
+            _log_collision(run, batch)
+
+
+def _log_collision(run, batch: _Batch) -> None:
+    logger.warning("Import run %s: batch ending at line %s collided with another writer; retrying",
+                   run.pk, batch.last_line)
 
 
 def _can_pipeline(writer: str | None) -> bool:
@@ -530,8 +534,7 @@ def _store_pipelined(run, ready: Iterator[_Batch], *, after_batch, writer, progr
         try:
             future.result()
         except IntegrityError:
-            logger.warning("Import run %s: batch ending at line %s collided with another writer; retrying",
-                           run.pk, planned.batch.last_line)
+            _log_collision(run, planned.batch)
             _commit_batch(run, planned.batch, number=planned.number, after_batch=after_batch, writer=writer)
             collided = True
         else:

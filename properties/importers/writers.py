@@ -95,8 +95,7 @@ class PostgresWriter(PortableWriter):
         if not rows:
             return []
         if ids is None:
-            with connection.cursor() as cursor:
-                ids = self._reserve_ids(cursor, model._meta.db_table, model._meta.pk.column, len(rows))
+            ids = self.reserve(model, len(rows))
         self._copy_new(model, rows, ids)
         return ids
 
