@@ -54,7 +54,7 @@ class ImportRunAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "file_sha256", "operator", "tag_name"]
     date_hierarchy = "created_at"
     fieldsets = [
-        (None, {"fields": ["kind", "status", "file_name", "uploaded_file", "file_sha256", "tag_name",
+        (None, {"fields": ["kind", "status", "file_name", "uploaded_file", "file_sha256", "tag",
                            "default_state", "operator", "created_at", "started_at", "finished_at"]}),
         ("Progress", {"fields": ["progress_bar", "last_committed_line", "batch_size", "encoding"]}),
         ("What changed", {"fields": [
@@ -90,6 +90,18 @@ class ImportRunAdmin(admin.ModelAdmin):
     @admin.display(description="File")
     def uploaded_file(self, run: ImportRun) -> str:
         return run.file.name if run.file else run.file_path
+
+    @admin.display(description="Tag")
+    def tag(self, run: ImportRun) -> str:
+        """The tag put on the file's homeowners, linked to them in the contacts list (to text them
+        or enroll them in a campaign from there)."""
+        if not run.tag_name:
+            return "No tag."
+        tag = Tag.objects.filter(name__iexact=run.tag_name).first()
+        if tag is None:  # not created yet (the run has not started) or deleted since
+            return run.tag_name
+        url = reverse("admin:contacts_contact_changelist") + f"?tags__id__exact={tag.pk}"
+        return format_html('{} (<a href="{}">the homeowners with this tag</a>)', tag.name, url)
 
     @admin.display(description="Rejects file")
     def rejects_link(self, run: ImportRun) -> str:

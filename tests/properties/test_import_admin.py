@@ -54,6 +54,8 @@ def test_upload_runs_the_import_and_the_run_page_shows_it(client, office, django
     assert "12 / 12 rows (100%)" in page
     assert reverse("admin:properties_importrun_rejects", args=[run.pk]) in page
     assert "http-equiv=\"refresh\"" not in page  # finished: no more refreshing
+    tag = Tag.objects.get(name="Spring list")
+    assert f'{reverse("admin:contacts_contact_changelist")}?tags__id__exact={tag.pk}' in page
 
 
 @pytest.mark.django_db(transaction=True)
@@ -143,3 +145,15 @@ def test_runs_cannot_be_edited_in_the_admin(client, office):
     page = client.get(reverse("admin:properties_importrun_change", args=[run.pk])).content.decode()
     assert 'name="_save"' not in page
     assert client.get(reverse("admin:properties_importrun_add")).status_code == 403
+
+
+def test_run_page_names_a_tag_it_cannot_link_yet(client, office):
+    pending = ImportRun.objects.create(kind="propertyradar", file_name="a.csv", file_sha256="0" * 64,
+                                       tag_name="Fall list")  # the import creates the tag when it runs
+    untagged = ImportRun.objects.create(kind="propertyradar", file_name="b.csv", file_sha256="1" * 64)
+
+    pending_page = client.get(reverse("admin:properties_importrun_change", args=[pending.pk])).content.decode()
+    untagged_page = client.get(reverse("admin:properties_importrun_change", args=[untagged.pk])).content.decode()
+
+    assert "Fall list" in pending_page and "tags__id__exact" not in pending_page
+    assert "No tag." in untagged_page

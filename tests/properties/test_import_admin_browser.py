@@ -69,3 +69,11 @@ def test_staff_upload_a_file_read_the_run_and_download_its_rejects(office_user, 
 
     run = ImportRun.objects.get()
     assert run.status == ImportStatus.COMPLETED and run.created_by == office_user and run.tag_name == "Spring list"
+
+    # From the run to the people it tagged, to text them or enroll them in a campaign.
+    tagged = Tag.objects.get(name="Spring list").contacts.count()
+    assert tagged == run.contacts_created == 9
+    page.click("text=the homeowners with this tag")
+    page.wait_for_url("**/admin/contacts/contact/?tags__id__exact=*")
+    assert page.locator(".paginator").inner_text().startswith(f"{tagged} contacts")
+    assert page.locator("#result_list tbody tr").count() == tagged
