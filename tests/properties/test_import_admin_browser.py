@@ -41,6 +41,8 @@ def test_staff_upload_a_file_read_the_run_and_download_its_rejects(office_user, 
     page.set_input_files("#id_file", str(FIXTURES / "import" / "propertyradar_messy.csv"))
     page.check("input[name=kind][value=propertyradar]")
     page.fill("#id_tag", "Spring list")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "import-upload.png"), full_page=True)
     page.click("input[type=submit][value=Import]")
 
     page.wait_for_url("**/admin/properties/importrun/*/change/")
@@ -52,7 +54,6 @@ def test_staff_upload_a_file_read_the_run_and_download_its_rejects(office_user, 
     assert page.locator(".field-contacts_created .readonly").inner_text() == "9"
     assert page.locator(".field-links_created .readonly").inner_text() == "10"
     assert page.locator("meta[http-equiv=refresh]").count() == 0  # finished: the page stops refreshing
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "import-run.png"), full_page=True)
 
     with page.expect_download() as download_info:
