@@ -477,6 +477,10 @@ class BatchPlan:
                 self.links.add((prop, contact))
                 self.new_links.append((prop, contact, owner.role or OwnerRole.OTHER))
                 counts.links_created += 1
+                if not prop.new:
+                    # Its owners are part of the house as the API shows it: its updated_at (and
+                    # so its ETag and `updated_since`) must move, though no fact of its own did.
+                    prop.dirty = True
             if contact.name_key:
                 self.at_property.setdefault((prop, contact.name_key), contact)
         if created:

@@ -244,6 +244,29 @@ def test_import_refreshes_property_facts_and_fills_empty_ones(tmp_path):
     assert (latest_run().properties_updated, latest_run().properties_created) == (1, 0)
 
 
+def test_a_new_owner_of_a_known_house_moves_the_house_updated_at(tmp_path):
+    """The API shows a house with its owners: a client syncing with `updated_since` or holding its
+    ETag must see the owner the import added, though none of the house's own facts changed."""
+    first = write_csv(tmp_path / "first.csv", [pr_row()])
+    run_command("import_propertyradar", first)
+    house = Property.objects.get()
+    Property.objects.filter(pk=house.pk).update(updated_at=timezone.now() - datetime.timedelta(days=1))
+    other = Property.objects.create(address="1 Elm St", city="Worcester", state="MA", zip_code="01610",
+                                    address_key="1 ELM ST||WORCESTER|MA|01610")
+    stamp = Property.objects.get(pk=other.pk).updated_at
+    second = write_csv(tmp_path / "second.csv", [pr_row(Secondary_Name="John Doe", Secondary_Mobile_Phone1="617-201-0101")])
+
+    run_command("import_propertyradar", second)
+
+    assert (latest_run().properties_unchanged, latest_run().links_created) == (1, 1)
+    house.refresh_from_db()
+    assert house.updated_at > timezone.now() - datetime.timedelta(minutes=5)
+    assert Property.objects.get(pk=other.pk).updated_at == stamp  # a house the file does not touch keeps its own
+    assert {c.role for c in house.contact_links.all()} == {OwnerRole.PRIMARY_OWNER, OwnerRole.SECONDARY_OWNER}
+    run_command("import_propertyradar", second)
+    assert latest_run().properties_unchanged == 1 and not latest_run().changed_anything
+
+
 def test_property_is_matched_by_apn_before_its_address(tmp_path):
     house = PropertyFactory(address="12 Main Street", city="Worcester", zip_code="01610", apn="23-415-0001")
     path = write_csv(tmp_path / "list.csv", [pr_row(Address="12 Main St Rear", APN="23-415-0001")])
