@@ -15,6 +15,7 @@ import pickle
 import queue
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -312,43 +313,56 @@ class _ParseAhead:
     Parsing (~90 µs a row) and planning/storing are both Python: in one process they take turns
     on the GIL, and every statement's reply waits for the parsing thread to yield it (up to
     sys.getswitchinterval()). A child parses on the other core instead. It inherits the open
-    file and the row reader, never touches the database (it leaves with os._exit, as
-    multiprocessing's forked children do, so this process's connection is not closed under it),
-    and sends each batch pickled through a pipe: it is at most one batch ahead, which bounds
-    memory. Where fork is unavailable (not POSIX, or inside a daemonic worker process) the
-    thread of _ReadAhead does the same work.
+    file and the row reader, never touches the database (it leaves with os._exit, so this
+    process's connection is not closed under it), and sends each batch pickled through a pipe:
+    it is at most one batch ahead, which bounds memory. The child is forked with os.fork, not
+    multiprocessing.Process, because multiprocessing refuses children to daemonic processes, and
+    a Celery prefork worker's processes (where admin uploads run) are daemonic; this object
+    waits for its child itself. Where fork is unavailable (not POSIX) the thread of _ReadAhead
+    does the same work.
     """
 
     def __init__(self, batches: Iterator[_Batch]):
         self._batches = batches
-        self._process = None
+        self._pid: int | None = None
         self._fallback: _ReadAhead | None = None
 
     @staticmethod
     def available() -> bool:
-        return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+        return hasattr(os, "fork")
 
     def __enter__(self):
         if not self.available():
             self._fallback = _ReadAhead(self._batches).__enter__()
             return self
-        context = multiprocessing.get_context("fork")
-        self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_parse_in_child, args=(self._batches, sender), name="import-parse", daemon=True
-        )
-        self._process.start()
+        self._receiver, sender = multiprocessing.Pipe(duplex=False)
+        pid = os.fork()
+        if pid == 0:  # the child: parse, send, and leave without running any of the parent's exit code
+            code = 1
+            try:
+                self._receiver.close()
+                _parse_in_child(self._batches, sender)
+                code = 0
+            finally:
+                os._exit(code)
+        self._pid = pid
         sender.close()  # the child's end; the pipe reports EOF should the child die
         return self
 
     def __exit__(self, *exc):
         if self._fallback is not None:
             return self._fallback.__exit__(*exc)
-        self._receiver.close()
-        self._process.join(timeout=5)  # it ends by itself once the pipe is closed or the file read
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
+        self._receiver.close()  # a child still sending gets a broken pipe and ends
+        deadline = time.monotonic() + 5
+        try:
+            while os.waitpid(self._pid, os.WNOHANG) == (0, 0):
+                if time.monotonic() > deadline:
+                    os.kill(self._pid, signal.SIGKILL)
+                    os.waitpid(self._pid, 0)
+                    return
+                time.sleep(0.005)
+        except ChildProcessError:
+            pass  # already reaped (a process ignoring SIGCHLD has its children reaped for it)
 
     def __iter__(self) -> Iterator[_Batch]:
         if self._fallback is not None:
@@ -379,6 +393,7 @@ def _received_batches(receive: Callable[[], tuple[str, object]]) -> Iterator[_Ba
 def _parse_in_child(batches: Iterator[_Batch], sender) -> None:
     """The child of _ParseAhead: parse, pickle, send; then the end, or what went wrong."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler inherited from a Celery worker
     # Let go of the parent's database sockets (its connection is untouched: closing our copy of
     # the descriptor sends nothing), so PostgreSQL's session ends with the parent, not with us.
     for db in connections.all(initialized_only=True):

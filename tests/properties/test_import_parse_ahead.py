@@ -4,6 +4,7 @@ database, and a file that breaks mid-way must fail the run with the reason, its 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 
 import pytest
@@ -23,19 +24,48 @@ def _rows(count):
 
 
 def test_rows_are_parsed_in_a_child_process(tmp_path, monkeypatch):
-    started = []
-    real_process = multiprocessing.get_context("fork").Process
+    forked = []
+    real_fork = os.fork
 
-    class Recording(real_process):
-        def start(self):
-            started.append(self.name)
-            super().start()
+    def recording_fork():
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
 
-    monkeypatch.setattr(multiprocessing.context.ForkContext, "Process", Recording)
+    monkeypatch.setattr(os, "fork", recording_fork)
     import_file(kind="propertyradar", path=write_csv(tmp_path / "list.csv", _rows(7)), batch_size=3)
 
-    assert started == ["import-parse"]
+    assert len(forked) == 1
     assert Property.objects.count() == 7 and latest_run().rows_done == 7
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked[0], os.WNOHANG)  # waited for: no zombie left behind
+
+
+def _parse_ahead_in(results) -> None:
+    """In a daemonic process: the batches, each with the pid of the process that produced it."""
+    def batches():
+        for number in range(3):
+            yield number, os.getpid()
+
+    with runner._ParseAhead(batches()) as ahead:
+        results.put((os.getpid(), list(ahead)))
+
+
+def test_a_daemonic_process_still_parses_in_a_child():
+    """A Celery prefork worker's processes, where admin uploads are imported, are daemonic, and
+    multiprocessing refuses them children: the parsing child is forked all the same."""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    worker = context.Process(target=_parse_ahead_in, args=(results,), daemon=True)
+    worker.start()
+    pid, batches = results.get(timeout=60)
+    worker.join(timeout=60)
+
+    assert worker.exitcode == 0
+    assert [number for number, _ in batches] == [0, 1, 2]
+    parsers = {parser for _, parser in batches}
+    assert len(parsers) == 1 and pid not in parsers  # one child, not a thread of the daemonic process
 
 
 def test_the_thread_fallback_stores_what_the_child_process_stores(tmp_path, monkeypatch):
