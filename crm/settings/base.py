@@ -124,7 +124,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Pages outside the admin (the manager dashboard) send anonymous visitors to the dashboard's own
+# sign-in page, which unlike the admin's accepts accounts without "Staff status".
+LOGIN_URL = "dashboard:login"
 
 # --- Time and language ------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

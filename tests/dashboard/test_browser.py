@@ -1,4 +1,4 @@
-"""A manager logs in through the admin form in Chromium and reads the dashboard; a screenshot is kept."""
+"""A manager signs in through the dashboard's form in Chromium and reads the dashboard; a screenshot is kept."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,10 +31,10 @@ def test_manager_sees_the_chart_and_todays_figures(live_server, browser, manager
 
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     page.goto(live_server.url + reverse("dashboard:index"))
-    assert "/admin/login/" in page.url  # anonymous: to the admin's login form
+    assert reverse("dashboard:login") in page.url  # anonymous: to the dashboard's sign-in form
     page.fill("#id_username", manager.username)
     page.fill("#id_password", "pw-for-tests-1")
-    page.click("input[type=submit]")
+    page.click("button[type=submit]")
     page.wait_for_url(live_server.url + reverse("dashboard:index"))
 
     assert page.locator("h1").inner_text() == "Outreach today"
