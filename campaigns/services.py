@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, LeadStatus
 from contacts.opt_out import opt_out_reason
-from contacts.phone import mask_phone
+from contacts.phone import mask_phone, number_type
 
 from .merge_fields import render_template
 from .models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
@@ -117,14 +117,8 @@ _TEXTABLE_TYPES = {
 @lru_cache(maxsize=65536)
 def is_textable_number(e164: str | None) -> bool:
     """True when `e164` is a valid number of a kind that can receive texts (not a landline-only or toll-free)."""
-    if not e164:
-        return False
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return False
-    # number_type is UNKNOWN for an invalid number, so it also does is_valid_number's work (at half the cost).
-    return phonenumbers.number_type(parsed) in _TEXTABLE_TYPES
+    # The number type is UNKNOWN for an invalid number, so this is also is_valid_number's check.
+    return number_type(e164) in _TEXTABLE_TYPES
 
 
 def membership_variant(*, campaign: Campaign, contact_id: int) -> str:

@@ -2,7 +2,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from contacts.phone import format_phone, mask_phone, normalize_phone, try_normalize_phone
+import random
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+
+from contacts.phone import format_phone, mask_phone, normalize_phone, number_type, try_normalize_phone
 
 
 @pytest.mark.parametrize(
@@ -58,3 +63,34 @@ def test_format_and_mask_for_display_and_logs():
     assert format_phone("+442079460958") == "+44 20 7946 0958"
     assert mask_phone("+16175550123") == "+1******0123"
     assert "555" not in mask_phone("+16175550123")
+
+
+def _phonenumbers_type(e164: str) -> int:
+    try:
+        return phonenumbers.number_type(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return PhoneNumberType.UNKNOWN
+
+
+def test_number_type_answers_what_phonenumbers_answers():
+    """US numbers are typed from phonenumbers' own patterns without parsing: the answer must be
+    phonenumbers' for every +1 number (US, other NANP countries, toll-free, premium, personal,
+    invalid) and for numbers elsewhere."""
+    rnd = random.Random(20261126)
+    areas = ["617", "508", "781", "978", "413", "800", "833", "888", "900", "500", "533", "521", "305", "274",
+             "472", "987", "456", "555", "700", "710", "416", "604", "787", "876", "242", "211", "911", "100"]
+    numbers = [f"+1{rnd.choice(areas + [str(rnd.randint(200, 999))])}{rnd.randint(0, 9999999):07d}"
+               for _ in range(20000)]
+    numbers += ["+13052091234", "+18002345678", "+19002345678", "+16175550123", "+161755501234", "+1617555012",
+                "+442071838750", "+33123456789", "+5215512345678", "", "+1", "+1abcdefghij"]
+    kinds = {}
+    for e164 in numbers:
+        expected = _phonenumbers_type(e164)
+        assert number_type(e164) == expected, e164
+        kinds[expected] = kinds.get(expected, 0) + 1
+    # Plenty of each answer was compared, not only refusals.
+    assert kinds[PhoneNumberType.FIXED_LINE_OR_MOBILE] > 5000
+    assert kinds[PhoneNumberType.UNKNOWN] > 500
+    assert kinds[PhoneNumberType.TOLL_FREE] > 100 and kinds[PhoneNumberType.PREMIUM_RATE] > 100
+    assert kinds[PhoneNumberType.PERSONAL_NUMBER] > 50 and kinds[PhoneNumberType.VOIP] >= 1
+    assert number_type(None) == PhoneNumberType.UNKNOWN
