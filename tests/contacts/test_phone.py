@@ -1,10 +1,9 @@
 """Every phone number typed by staff or found in a file becomes E.164, or is refused with a reason."""
-import pytest
-from django.core.exceptions import ValidationError
-
 import random
 
 import phonenumbers
+import pytest
+from django.core.exceptions import ValidationError
 from phonenumbers import PhoneNumberType
 
 from contacts.phone import format_phone, mask_phone, normalize_phone, number_type, try_normalize_phone
