@@ -9,6 +9,7 @@ import csv
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -89,7 +90,14 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="File")
     def uploaded_file(self, run: ImportRun) -> str:
-        return run.file.name if run.file else run.file_path
+        if run.file:
+            return run.file.name
+        if run.file_path:
+            return run.file_path  # a command-line run: the operator's file, never ours to delete
+        if run.status in (ImportStatus.COMPLETED, ImportStatus.FAILED):
+            return (f"Deleted {settings.IMPORT_UPLOAD_KEEP_DAYS} days after the import ended "
+                    "(IMPORT_UPLOAD_KEEP_DAYS); the counts and rejected rows are kept.")
+        return ""
 
     @admin.display(description="Tag")
     def tag(self, run: ImportRun) -> str:

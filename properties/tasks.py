@@ -6,7 +6,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from .importers import ImportAlreadyRunning, ImportFileError, import_run_execute
+from .importers import ImportAlreadyRunning, ImportFileError, import_run_execute, import_uploads_purge
 from .models import ImportRun, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -31,3 +31,9 @@ def run_import(import_run_id: int) -> None:
     except ImportFileError:
         # A problem with the file itself: recorded on the run, retrying cannot help.
         logger.info("Import run %s failed: the file cannot be imported", run.pk)
+
+
+@shared_task
+def purge_import_uploads() -> int:
+    """Daily (beat): delete uploaded files of finished runs past IMPORT_UPLOAD_KEEP_DAYS."""
+    return import_uploads_purge()

@@ -176,6 +176,11 @@ CAMPAIGN_LINE_DAILY_CAP = env.int("CAMPAIGN_LINE_DAILY_CAP", default=125)
 # A homeowner texted by one campaign is not texted by another within this many days.
 CAMPAIGN_COOLDOWN_DAYS = env.int("CAMPAIGN_COOLDOWN_DAYS", default=30)
 
+# --- Imports ----------------------------------------------------------------------------
+# Files uploaded in the admin hold homeowners' data: a finished run's file is deleted this many days
+# after the run ended (its run, counts and rejected rows stay). 0 keeps them forever.
+IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=30)
+
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -15,6 +15,7 @@ from .runner import (
     import_run_find_resumable,
     import_run_rejects,
     import_run_upload,
+    import_uploads_purge,
     rejects_write_csv,
 )
 from .source import ImportFileError
@@ -31,5 +32,6 @@ __all__ = [
     "import_run_find_resumable",
     "import_run_rejects",
     "import_run_upload",
+    "import_uploads_purge",
     "rejects_write_csv",
 ]

@@ -20,11 +20,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
+from django.conf import settings
 from django.core.files import File
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
@@ -125,6 +129,29 @@ def import_run_upload(*, upload: File, kind: str, tag_name: str = "", default_st
         )
         transaction.on_commit(lambda: run_import.delay(run.pk))
     return run
+
+
+def import_uploads_purge(*, keep_days: int | None = None, now=None) -> int:
+    """Delete the uploaded files of runs that ended more than `keep_days` ago (default
+    IMPORT_UPLOAD_KEEP_DAYS; 0 keeps every file); returns how many. The runs keep their name, hash,
+    counts and rejected rows; a pending or running run keeps its file, which it still reads."""
+    keep_days = settings.IMPORT_UPLOAD_KEEP_DAYS if keep_days is None else keep_days
+    if keep_days <= 0:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days)
+    ended = Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff)
+    runs = ImportRun.objects.filter(ended, status__in=[ImportStatus.COMPLETED, ImportStatus.FAILED]).exclude(file="")
+    removed = 0
+    for run in runs.only("id", "file").iterator():
+        with transaction.atomic():
+            # The file goes only once the run no longer names it, so a failure leaves no run
+            # pointing at a missing file.
+            ImportRun.objects.filter(pk=run.pk).update(file="")
+            transaction.on_commit(partial(run.file.storage.delete, run.file.name))
+        removed += 1
+    if removed:
+        logger.info("Deleted the uploaded files of %s import runs that ended over %s days ago", removed, keep_days)
+    return removed
 
 
 def import_run_find_resumable(*, kind: str, sha256: str) -> ImportRun | None:
