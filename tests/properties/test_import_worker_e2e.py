@@ -18,6 +18,7 @@ from crm.celery import app as celery_app
 from properties.models import ImportRun, ImportStatus
 from properties.tasks import run_import
 from tests.factories import UserFactory
+from tests.postgres import database_url
 
 from .conftest import FIXTURES
 
@@ -32,12 +33,6 @@ pytestmark = [
 DEADLINE_SECONDS = 120
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(monkeypatch, settings, tmp_path):
     """A prefork worker consuming a queue of this test's own; yields a function returning its log so far."""
@@ -47,7 +42,7 @@ def worker(monkeypatch, settings, tmp_path):
     monkeypatch.setattr(run_import, "queue", queue, raising=False)
     monkeypatch.setattr(run_import, "_exec_options", None)  # recomputed with the queue above
     log = tmp_path / "worker.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test", "DATABASE_URL": _database_url(),
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test", "DATABASE_URL": database_url(),
            "REDIS_URL": settings.REDIS_URL, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     with open(log, "wb") as out:
         process = subprocess.Popen(
