@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser import admin_log_in
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,10 +15,7 @@ def test_swagger_ui_lists_the_endpoints_and_tries_one_with_the_session(live_serv
     hosts = set()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
 
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("input[type=submit]")
+    admin_log_in(page, live_server, "boss")
 
     page.goto(live_server.url + "/api/docs/")
     page.wait_for_selector("#operations-contacts-contacts_list")

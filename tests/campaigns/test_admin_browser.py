@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.browser import admin_log_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,10 +17,7 @@ def office_user():
 
 
 def test_counter_updates_as_staff_type_and_switches_to_ucs2(office_user, live_server, page):
-    page.goto(live_server.url + reverse("admin:login"))
-    page.fill("#id_username", "office")
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("input[type=submit]")
+    admin_log_in(page, live_server, "office")
     page.goto(live_server.url + reverse("admin:campaigns_campaign_add"))
 
     counter = page.locator("#id_template_a + .sms-counter")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from contacts.models import ActivityKind, Direction
+from tests.browser import admin_log_in
 from tests.factories import ActivityFactory, ContactFactory, PropertyContactFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,10 +31,7 @@ def homeowner():
 
 
 def test_staff_find_a_homeowner_by_phone_and_read_the_timeline(live_server, homeowner, page):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("input[type=submit]")
+    admin_log_in(page, live_server, "boss")
     page.goto(f"{live_server.url}/admin/contacts/contact/")
     page.fill("#searchbar", "617.555.0123")
     page.press("#searchbar", "Enter")

@@ -9,6 +9,7 @@ import time_machine
 from django.contrib.auth.models import Permission
 
 from contacts.models import Activity
+from tests.browser import admin_log_in
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,10 +21,7 @@ def test_staff_sends_a_text_from_the_contact_page(live_server, page, outbox):
     staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_contact", "change_contact"]))
     contact = ContactFactory(first_name="Jane", last_name="Doe", phone="+16175550123")
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "office")
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("input[type=submit]")
+    admin_log_in(page, live_server, "office")
     page.goto(f"{live_server.url}/admin/contacts/contact/{contact.pk}/change/")
 
     page.fill("#send-text-form textarea", "Hi Jane, can we stop by Thursday?")

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from contacts.models import Tag
 from properties.models import ImportRun, ImportStatus
+from tests.browser import admin_log_in
 from tests.factories import UserFactory
 
 from .conftest import FIXTURES
@@ -30,10 +31,7 @@ def office_user(settings, tmp_path):
 
 
 def test_staff_upload_a_file_read_the_run_and_download_its_rejects(office_user, live_server, page):
-    page.goto(live_server.url + reverse("admin:login"))
-    page.fill("#id_username", "office")
-    page.fill("#id_password", "pw-for-tests-1")
-    page.click("input[type=submit]")
+    admin_log_in(page, live_server, "office")
     page.goto(live_server.url + reverse("admin:properties_importrun_changelist"))
 
     page.click("text=Import a CSV file")
