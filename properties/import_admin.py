@@ -20,7 +20,7 @@ from django.utils.html import format_html
 
 from contacts.models import Tag
 
-from .importers import ImportFileError, import_run_rejects, import_run_upload
+from .importers import ImportFileError, import_run_rejects, import_run_upload, import_runs_delete
 from .models import ImportKind, ImportRun, ImportStatus
 
 
@@ -73,6 +73,12 @@ class ImportRunAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        import_runs_delete(runs=[obj])
+
+    def delete_queryset(self, request, queryset):
+        import_runs_delete(runs=queryset)
 
     @admin.display(description="Progress")
     def progress_text(self, run: ImportRun) -> str:

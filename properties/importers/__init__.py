@@ -15,6 +15,7 @@ from .runner import (
     import_run_find_resumable,
     import_run_rejects,
     import_run_upload,
+    import_runs_delete,
     import_uploads_purge,
     rejects_write_csv,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "import_run_find_resumable",
     "import_run_rejects",
     "import_run_upload",
+    "import_runs_delete",
     "import_uploads_purge",
     "rejects_write_csv",
 ]

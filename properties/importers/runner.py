@@ -154,6 +154,18 @@ def import_uploads_purge(*, keep_days: int | None = None, now=None) -> int:
     return removed
 
 
+def import_runs_delete(*, runs) -> int:
+    """Delete import runs (a queryset or a list) with their rejected rows, and their uploaded files
+    once that is committed (a file left behind would hold homeowners' data nobody can find)."""
+    runs = list(runs)
+    files = [(run.file.storage, run.file.name) for run in runs if run.file]
+    with transaction.atomic():
+        ImportRun.objects.filter(pk__in=[run.pk for run in runs]).delete()
+        for storage, name in files:
+            transaction.on_commit(partial(storage.delete, name))
+    return len(runs)
+
+
 def import_run_find_resumable(*, kind: str, sha256: str) -> ImportRun | None:
     """The latest unfinished run (interrupted or failed) of the same bytes, if any."""
     return (

@@ -88,3 +88,23 @@ def test_the_run_page_says_the_file_was_deleted(client, django_capture_on_commit
 def test_a_daily_schedule_runs_it():
     task = PeriodicTask.objects.get(task="properties.tasks.purge_import_uploads")
     assert task.enabled and (task.crontab.hour, task.crontab.minute) == ("3", "30")
+
+
+def test_deleting_runs_in_the_admin_deletes_their_uploaded_files(client, django_capture_on_commit_callbacks):
+    client.force_login(UserFactory(is_superuser=True))
+    one = _run("one.csv", ImportStatus.COMPLETED, ended_days_ago=1)
+    ImportReject.objects.create(run=one, line=3, reason="no property address", values=["", "Worcester"])
+    two = _run("two.csv", ImportStatus.FAILED, ended_days_ago=2)
+    kept = _run("kept.csv", ImportStatus.COMPLETED, ended_days_ago=1)
+    storage = one.file.storage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:properties_importrun_delete", args=[one.pk]), {"post": "yes"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("admin:properties_importrun_changelist"),
+                    {"action": "delete_selected", "_selected_action": [two.pk], "post": "yes"})
+
+    assert list(ImportRun.objects.values_list("file_name", flat=True)) == ["kept.csv"]
+    assert not ImportReject.objects.exists()
+    assert not storage.exists(one.file.name) and not storage.exists(two.file.name)
+    assert storage.exists(kept.file.name)
