@@ -102,7 +102,7 @@ def import_run_create(
             run.file_name = Path(path).name[:255]
             run.file_path = str(Path(path).resolve())
         try:
-            info = source_info if source_info and upload is None else inspect_source(_path_of(run))
+            info = source_info if source_info and upload is None else inspect_source(_path_of(run), name=run.file_name)
             _check_header(run, info)
         except Exception:
             if run.file:

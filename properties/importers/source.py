@@ -32,8 +32,10 @@ class SourceInfo:
     records: int  # data rows: header and blank lines not counted
 
 
-def inspect_source(path: str | Path) -> SourceInfo:
-    """Hash, encoding and data-row count of the file, in one streaming pass."""
+def inspect_source(path: str | Path, *, name: str = "") -> SourceInfo:
+    """Hash, encoding and data-row count of the file, in one streaming pass. `name`: the file's
+    name as the operator knows it, for the errors (default: the name of `path`)."""
+    name = name or Path(path).name
     digest = hashlib.sha256()
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = True
@@ -72,7 +74,8 @@ def inspect_source(path: str | Path) -> SourceInfo:
         if tail.strip(b" \t\r,;") or (in_quotes and not record_blank):
             records += 1
     if size == 0:
-        raise ImportFileError(f"{Path(path).name} is empty.")
+        raise ImportFileError(f"{name} is empty.")
+    _refuse_what_is_not_csv_text(name, first)
     if utf8_ok:
         try:
             utf8.decode(b"", final=True)
@@ -87,6 +90,27 @@ def inspect_source(path: str | Path) -> SourceInfo:
     return SourceInfo(
         sha256=digest.hexdigest(), size=size, encoding=encoding, delimiter=delimiter, records=max(records - 1, 0)
     )
+
+
+_SAVE_AS_CSV = "Open it in Excel and use File › Save As › “CSV UTF-8 (Comma delimited)”, then import that file."
+# (file signature, what the file is)
+_NOT_CSV = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zipped file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old-style Excel workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+    (codecs.BOM_UTF16_LE, "UTF-16 text (Excel's “Unicode Text”)"),
+    (codecs.BOM_UTF16_BE, "UTF-16 text"),
+)
+
+
+def _refuse_what_is_not_csv_text(name: str, first: bytes) -> None:
+    """A spreadsheet, a PDF or other binary file read as CSV would be rejected row by row as
+    garbage (or worse, its bytes shown as column names): say what it is and what to do instead."""
+    for signature, what in _NOT_CSV:
+        if first.startswith(signature):
+            raise ImportFileError(f"{name} is {what}, not a CSV file. {_SAVE_AS_CSV}")
+    if b"\x00" in first:
+        raise ImportFileError(f"{name} is not a CSV text file (it holds binary data). {_SAVE_AS_CSV}")
 
 
 def _decodes(path: str | Path, encoding: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from contacts.models import Contact, Tag
@@ -120,6 +121,20 @@ def test_wrong_kind_of_file_is_refused_on_the_form(client, office, django_captur
     assert "admin/css/forms.css" in page and 'class="form-row field-file errors"' in page
     assert not ImportRun.objects.exists() and not callbacks
     assert not list((settings.MEDIA_ROOT / "imports").rglob("*.csv"))  # the refused upload is not kept
+
+
+def test_a_workbook_uploaded_instead_of_a_csv_is_refused_saying_how_to_save_it(client, office, settings):
+    workbook = SimpleUploadedFile("Spring list.xlsx", b"PK\x03\x04\x14\x00\x06\x00" + b"\x00\x9f" * 500)
+
+    response = client.post(reverse("admin:properties_importrun_upload"),
+                           {"file": workbook, "kind": "propertyradar", "tag": "", "state": "MA"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Spring list.xlsx is an Excel workbook (.xlsx) or another zipped file, not a CSV file." in page
+    assert "“CSV UTF-8 (Comma delimited)”" in page
+    assert not ImportRun.objects.exists()
+    assert not [f for f in (settings.MEDIA_ROOT / "imports").rglob("*") if f.is_file()]  # not kept
 
 
 def test_staff_without_permission_can_neither_upload_nor_download(client, django_capture_on_commit_callbacks):

@@ -173,6 +173,22 @@ def test_row_count_and_line_numbers_survive_quoted_line_breaks_and_blank_lines(t
         assert list(rows) == [(3, ["1 Elm St", "two\r\nlines"]), (6, ["2 Elm St", 'say "hi"'])]
 
 
+@pytest.mark.parametrize(("start", "what"), [
+    (b"PK\x03\x04\x14\x00\x06\x00", "is an Excel workbook (.xlsx) or another zipped file, not a CSV file."),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00", "is an old-style Excel workbook (.xls), not a CSV file."),
+    (b"%PDF-1.7\n", "is a PDF document, not a CSV file."),
+    ("Address,City\n".encode("utf-16"), "is UTF-16 text (Excel's “Unicode Text”), not a CSV file."),
+    (b"Address,City\n12 Main St\x00\x00\x01,Worcester\n", "is not a CSV text file (it holds binary data)."),
+])
+def test_a_spreadsheet_or_binary_file_is_refused_saying_what_it_is(tmp_path, start, what):
+    path = tmp_path / "List 2026.xlsx"
+    path.write_bytes(start + b"\x00\x7f" * 200)
+    with pytest.raises(ImportFileError) as refused:
+        inspect_source(path)
+    assert str(refused.value) == (f"List 2026.xlsx {what} Open it in Excel and use File › Save As › "
+                                  "“CSV UTF-8 (Comma delimited)”, then import that file.")
+
+
 def test_empty_file_is_refused(tmp_path):
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(ImportFileError, match="empty"):
