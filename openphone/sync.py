@@ -20,7 +20,7 @@ from contacts.phone import mask_phone, normalize_phone
 from contacts.services import activity_record, contact_apply_reply_keywords, contact_get_or_create_by_phone
 
 from . import services
-from .client import MAX_PAGE_SIZE, OpenPhoneClient, OpenPhoneNotFound, Page, parse_timestamp
+from .client import MAX_PAGE_SIZE, OpenPhoneClient, OpenPhoneClientError, OpenPhoneNotFound, Page, parse_timestamp
 from .handlers import (
     call_direction,
     call_record_from_openphone,
@@ -230,6 +230,7 @@ def _pull_history(checkpoint: SyncCheckpoint, client: OpenPhoneClient, page_size
     OpenPhone) and written with the page, so a crash in between leaves nothing half done.
     """
     remaining = checkpoint.conversations.filter(done=False)
+    refused: set[str] = set()  # kinds of call detail OpenPhone refused (403) during this sync
     while True:
         item = checkpoint.current_conversation
         if item is None or item.done:
@@ -244,7 +245,7 @@ def _pull_history(checkpoint: SyncCheckpoint, client: OpenPhoneClient, page_size
             item.save(update_fields=["contact"])
         kind = checkpoint.current_kind or SyncKind.MESSAGES
         page = _fetch_history_page(client, checkpoint, item, kind, page_size)
-        details = _fetch_call_details(client, page.items) if kind == SyncKind.CALLS and call_details else {}
+        details = _fetch_call_details(client, page.items, refused) if kind == SyncKind.CALLS and call_details else {}
         with transaction.atomic():
             counts = dict(checkpoint.counts)
             for obj in sorted(page.items, key=lambda o: o.get("createdAt") or ""):
@@ -317,11 +318,23 @@ class FetchedCallDetails:
     """The REST voicemail object (`recordingUrl`, `duration`, `transcript`) when one was left."""
 
 
-def _absent_on_404(fetch: Callable[[str], object], call_id: str):
-    """The detail, or None when OpenPhone has none (404: no AI on the plan, nothing recorded)."""
+def _call_detail(fetch: Callable[[str], object], call_id: str, kind: str, refused: set[str]):
+    """The detail, or None when OpenPhone has none (404: no AI on the plan, nothing recorded).
+
+    A 403 says this plan or API key may not read that kind of detail at all (summaries and
+    transcripts are for some plans only): it is not asked for again during this sync, which goes
+    on without it instead of failing on the first call."""
+    if kind in refused:
+        return None
     try:
         return fetch(call_id)
     except OpenPhoneNotFound:
+        return None
+    except OpenPhoneClientError as exc:
+        if exc.status != 403:
+            raise
+        refused.add(kind)
+        logger.warning("OpenPhone refuses call %s to this API key (%s); the sync goes on without them", kind, exc)
         return None
 
 
@@ -330,11 +343,12 @@ def _finished(obj) -> bool:
     return isinstance(obj, dict) and obj.get("status") in (None, "completed")
 
 
-def _fetch_call_details(client: OpenPhoneClient, calls: list[dict]) -> dict[str, FetchedCallDetails]:
+def _fetch_call_details(client: OpenPhoneClient, calls: list[dict], refused: set[str]) -> dict[str, FetchedCallDetails]:
     """Recording, summary, transcript (answered calls) or voicemail (unanswered incoming) by call id.
 
     What an earlier run or a webhook already put on the call is not asked for again. Requests go
-    through the client, so its throttle and retries apply; errors other than 404 are raised.
+    through the client, so its throttle and retries apply; errors other than 404 and 403 (see
+    _call_detail; `refused` collects the kinds refused so far) are raised.
     """
     ids = [call["id"] for call in calls if isinstance(call.get("id"), str)]
     recorded = {
@@ -352,16 +366,16 @@ def _fetch_call_details(client: OpenPhoneClient, calls: list[dict]) -> dict[str,
         details = FetchedCallDetails()
         if call_was_answered(call):
             if not have.get("recording_url"):
-                recordings = _absent_on_404(client.get_call_recordings, call_id) or []
+                recordings = _call_detail(client.get_call_recordings, call_id, "recordings", refused) or []
                 details.recording_url = call_recording_url({"recordings": recordings})
             if not have.get("summary"):
-                summary = _absent_on_404(client.get_call_summary, call_id)
+                summary = _call_detail(client.get_call_summary, call_id, "summaries", refused)
                 details.summary = summary_text(summary) if _finished(summary) else ""
             if not have.get("transcript"):
-                transcript = _absent_on_404(client.get_call_transcript, call_id)
+                transcript = _call_detail(client.get_call_transcript, call_id, "transcripts", refused)
                 details.transcript = transcript_text(transcript) if _finished(transcript) else ""
         elif call_direction(call) == Direction.INCOMING and have.get("kind") != ActivityKind.VOICEMAIL:
-            voicemail = _absent_on_404(client.get_call_voicemail, call_id)
+            voicemail = _call_detail(client.get_call_voicemail, call_id, "voicemails", refused)
             if _finished(voicemail) and voicemail.get("recordingUrl"):
                 details.voicemail = voicemail
                 details.transcript = str(voicemail.get("transcript") or "").strip()

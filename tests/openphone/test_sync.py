@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from contacts.models import Activity, Contact, Conversation, OptOutEvent
+from openphone.client import OpenPhoneClientError
 from openphone.models import CallDetails, SyncCheckpoint, SyncConversation, SyncStatus
 from openphone.sync import SyncError, sync_line
 from tests.factories import ContactFactory
@@ -275,6 +277,42 @@ def test_calls_without_ai_details_or_recording_are_synced_without_them(fake_open
         pending["id"]: ("", "", ""),
     }
     assert (checkpoint.counts["recordings"], checkpoint.counts["summaries"]) == (1, 0)
+
+
+def test_a_plan_refused_summaries_and_transcripts_syncs_without_asking_again(fake_openphone, caplog):
+    """OpenPhone's AI details are for some plans only; a 403 for them must not fail the whole sync,
+    nor be asked for again on every call of it."""
+    seeded = seed_history(fake_openphone, conversations=2, messages_per=1, calls_per=2, call_details=True)
+    fake_openphone.fail("error", path=re.compile(r"/v1/call-(summaries|transcripts)/.*"), status=403,
+                        code="0500403", message="Forbidden")
+
+    checkpoint = sync_line(line=DEFAULT_LINE_ID)
+
+    assert checkpoint.status == SyncStatus.COMPLETED
+    assert checkpoint.counts["calls"] == 4 and checkpoint.counts["recordings"] == 4
+    assert (checkpoint.counts["summaries"], checkpoint.counts["transcripts"]) == (0, 0)
+    for call in seeded.calls:
+        activity = Activity.objects.get(openphone_id=call["id"])
+        assert activity.recording_url and not activity.summary and not activity.transcript
+    asked = _detail_requests(fake_openphone)
+    assert sum(p.startswith("/v1/call-summaries/") for p in asked) == 1  # refused once, then not asked again
+    assert sum(p.startswith("/v1/call-transcripts/") for p in asked) == 1
+    assert sum(p.startswith("/v1/call-recordings/") for p in asked) == 4
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2 and all("HTTP 403" in w and "code 0" in w for w in warnings)
+    assert warnings[0].startswith("OpenPhone refuses call summaries to this API key (")
+    assert warnings[1].startswith("OpenPhone refuses call transcripts to this API key (")
+
+
+def test_other_refusals_of_a_detail_still_fail_the_sync(fake_openphone):
+    seed_history(fake_openphone, conversations=1, messages_per=1, calls_per=1, call_details=True)
+    fake_openphone.fail("error", path=re.compile(r"/v1/call-summaries/.*"), status=400, code="0500400",
+                        message="Bad request")
+
+    with pytest.raises(OpenPhoneClientError):
+        sync_line(line=DEFAULT_LINE_ID)
+
+    assert SyncCheckpoint.objects.get().status == SyncStatus.FAILED
 
 
 def test_missed_call_with_a_voicemail_is_synced_as_a_voicemail(fake_openphone):
