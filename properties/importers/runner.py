@@ -140,30 +140,35 @@ def import_uploads_purge(*, keep_days: int | None = None, now=None) -> int:
         return 0
     cutoff = (now or timezone.now()) - timedelta(days=keep_days)
     ended = Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff)
-    runs = ImportRun.objects.filter(ended, status__in=[ImportStatus.COMPLETED, ImportStatus.FAILED]).exclude(file="")
-    removed = 0
-    for run in runs.only("id", "file").iterator():
-        with transaction.atomic():
-            # The file goes only once the run no longer names it, so a failure leaves no run
-            # pointing at a missing file.
-            ImportRun.objects.filter(pk=run.pk).update(file="")
-            transaction.on_commit(partial(run.file.storage.delete, run.file.name))
-        removed += 1
-    if removed:
-        logger.info("Deleted the uploaded files of %s import runs that ended over %s days ago", removed, keep_days)
-    return removed
+    with transaction.atomic():
+        runs = list(
+            ImportRun.objects.select_for_update()
+            .filter(ended, status__in=[ImportStatus.COMPLETED, ImportStatus.FAILED]).exclude(file="").only("id", "file")
+        )
+        # The runs stop naming their files in the same transaction that deletes them on commit, so a
+        # failure leaves no run pointing at a missing file.
+        ImportRun.objects.filter(pk__in=[run.pk for run in runs]).update(file="")
+        _delete_files_on_commit(runs)
+    if runs:
+        logger.info("Deleted the uploaded files of %s import runs that ended over %s days ago", len(runs), keep_days)
+    return len(runs)
 
 
 def import_runs_delete(*, runs) -> int:
     """Delete import runs (a queryset or a list) with their rejected rows, and their uploaded files
     once that is committed (a file left behind would hold homeowners' data nobody can find)."""
     runs = list(runs)
-    files = [(run.file.storage, run.file.name) for run in runs if run.file]
     with transaction.atomic():
         ImportRun.objects.filter(pk__in=[run.pk for run in runs]).delete()
-        for storage, name in files:
-            transaction.on_commit(partial(storage.delete, name))
+        _delete_files_on_commit(runs)
     return len(runs)
+
+
+def _delete_files_on_commit(runs: list[ImportRun]) -> None:
+    """Delete the runs' uploaded files once the current transaction commits (never if it rolls back)."""
+    for run in runs:
+        if run.file:
+            transaction.on_commit(partial(run.file.storage.delete, run.file.name))
 
 
 def import_run_find_resumable(*, kind: str, sha256: str) -> ImportRun | None:
