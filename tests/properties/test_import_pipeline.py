@@ -240,7 +240,6 @@ def test_pipelined_contacts_import_ends_where_the_batch_by_batch_import_ends(tmp
     assert outcomes[True][1]["contacts_updated"] > 0 and Tag.objects.count() == 6
 
 
-
 @pytest.mark.django_db
 def test_batch_lookups_probe_the_indexes_and_leave_the_setting_as_it_was():
     """A batch's lookups must cost what the batch costs, not what the table costs: PostgreSQL would
