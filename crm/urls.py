@@ -15,6 +15,6 @@ urlpatterns = [
     path("webhooks/openphone/", include("openphone.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("dashboard/", include("crm.dashboard.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("api/", include("crm.api_urls")),
 ]

@@ -39,7 +39,8 @@ INSTALLED_APPS = [
     "properties",
     "campaigns",
     "openphone",
-    "crm.dashboard",
+    "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

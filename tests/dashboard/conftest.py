@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 
-from crm.dashboard.access import MANAGER_GROUP
+from dashboard.access import MANAGER_GROUP
 from tests.factories import UserFactory
 
 from . import known_data

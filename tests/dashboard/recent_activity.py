@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, OptOutEvent
-from crm.dashboard.selectors import business_zone
+from dashboard.selectors import business_zone
 
 REPLY_TEXTS = {
     "interested": ["Yes please, there is a crack in the basement wall", "Interested, how much?", "Call me after 5"],

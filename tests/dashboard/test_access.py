@@ -45,7 +45,7 @@ def test_superuser_without_the_group_sees_the_dashboard(client):
 
 
 def test_inactive_manager_is_refused(client, manager):
-    from crm.dashboard.access import user_is_manager
+    from dashboard.access import user_is_manager
 
     manager.is_active = False
     assert user_is_manager(manager) is False

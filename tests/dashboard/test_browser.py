@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from contacts.models import Activity, ActivityKind, Direction
-from crm.dashboard.selectors import Period, business_today
+from dashboard.selectors import Period, business_today
 
 from . import recent_activity
 

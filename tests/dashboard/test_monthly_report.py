@@ -8,9 +8,9 @@ import io
 import pytest
 from django.urls import reverse
 
-from crm.dashboard.models import MonthlyReport
-from crm.dashboard.reports import BadMonth, parse_month, previous_month
-from crm.dashboard.tasks import monthly_report_generate
+from dashboard.models import MonthlyReport
+from dashboard.reports import BadMonth, parse_month, previous_month
+from dashboard.tasks import monthly_report_generate
 
 pytestmark = pytest.mark.django_db
 URL = reverse("dashboard:monthly_report")
@@ -111,7 +111,7 @@ def test_beat_schedule_runs_the_task_on_the_first_of_each_month():
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(name="Monthly manager report")
-    assert task.task == "crm.dashboard.tasks.monthly_report_generate"
+    assert task.task == "dashboard.tasks.monthly_report_generate"
     assert task.enabled
     crontab = task.crontab
     assert (crontab.minute, crontab.hour, crontab.day_of_month, crontab.month_of_year, crontab.day_of_week) == (

@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
-from crm.dashboard.charts import activity_chart, nice_maximum
-from crm.dashboard.selectors import DayActivity
-from crm.dashboard.templatetags.dashboard_tags import age, p_value, percent, share_width
+from dashboard.charts import activity_chart, nice_maximum
+from dashboard.selectors import DayActivity
+from dashboard.templatetags.dashboard_tags import age, p_value, percent, share_width
 
 
 @pytest.mark.parametrize(("value", "expected"), [(0, 4), (3, 4), (7, 8), (97, 100), (101, 120), (125, 160), (2400, 2400), (2401, 3200)])

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 
 from campaigns.selectors import VariantMetrics
-from crm.dashboard import selectors
-from crm.dashboard.selectors import Period, projected_finish
+from dashboard import selectors
+from dashboard.selectors import Period, projected_finish
 
 from .known_data import LAST_7_EXPECTED, LAST_30_EXPECTED, LINES_EXPECTED, PN1, PN2, TODAY, TODAY_EXPECTED
 

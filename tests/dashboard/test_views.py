@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from campaigns.models import CampaignMembership, CampaignStatus, MembershipStatus
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction
-from crm.dashboard.caching import FIGURES_CACHE_SECONDS, periods_cache_key, today_cache_key
-from crm.dashboard.selectors import Period
+from dashboard.caching import FIGURES_CACHE_SECONDS, periods_cache_key, today_cache_key
+from dashboard.selectors import Period
 from tests.factories import ActivityFactory, CampaignFactory
 
 from .conftest import use_fresh_cache

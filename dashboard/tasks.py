@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(
-    name="crm.dashboard.tasks.monthly_report_generate",
+    name="dashboard.tasks.monthly_report_generate",
     acks_late=True,
     autoretry_for=(OperationalError,),
     retry_backoff=True,

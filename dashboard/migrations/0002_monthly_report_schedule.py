@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db import migrations
 
 TASK_NAME = "Monthly manager report"
-TASK = "crm.dashboard.tasks.monthly_report_generate"
+TASK = "crm.dashboard.tasks.monthly_report_generate"  # the module before the dashboard became a top-level app (0004 renames it)
 
 
 def create_schedule(apps, schema_editor):

@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class DashboardConfig(AppConfig):
-    name = "crm.dashboard"
+    name = "dashboard"
     label = "dashboard"
     verbose_name = "Manager dashboard"

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from contacts.models import Activity, ActivityKind, Contact, ContactSource, Conversation, Direction
 
-from .merge_fields import render_template
-from .models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
-from .reply_classifier import ReplyCategory
-from .services import membership_record_reply, membership_variant
+from campaigns.merge_fields import render_template
+from campaigns.models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
+from campaigns.reply_classifier import ReplyCategory
+from campaigns.services import membership_record_reply, membership_variant
 
 FINISHED_NAME = "Spring foundation check (A/B)"
 RUNNING_NAME = "Fall basement follow-up"

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from campaigns.demo import FINISHED_NAME, RUNNING_NAME, seed_campaigns
+from demo.campaigns import FINISHED_NAME, RUNNING_NAME, seed_campaigns
 from campaigns.models import Campaign, CampaignStatus, MembershipStatus
 from campaigns.selectors import campaign_metrics
 from contacts.models import Activity, Contact, ContactSource, Direction

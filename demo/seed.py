@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.demo import seed_campaigns
+from demo.campaigns import seed_campaigns
 from campaigns.models import Campaign, CampaignMembership
 from contacts.models import Activity, ActivityKind, Contact, ContactPhone, Conversation, Direction, Tag
 from contacts.opt_out import opt_out_reason

@@ -1,9 +1,9 @@
-"""Load the demo: Massachusetts homeowners, houses, and 45 days of texts and calls (see crm/demo.py)."""
+"""Load the demo: Massachusetts homeowners, houses, and 45 days of texts and calls (see demo/seed.py)."""
 import random
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.demo import MAX_HOMEOWNERS, seed_demo
+from demo.seed import MAX_HOMEOWNERS, seed_demo
 
 DEFAULT_SEED = 1773
 

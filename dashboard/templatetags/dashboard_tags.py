@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import template
 
-from crm.dashboard.access import user_is_manager
+from dashboard.access import user_is_manager
 
 register = template.Library()
 
