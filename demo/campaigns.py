@@ -14,12 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from contacts.models import Activity, ActivityKind, Contact, ContactSource, Conversation, Direction
-
 from campaigns.merge_fields import render_template
 from campaigns.models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
 from campaigns.reply_classifier import ReplyCategory
 from campaigns.services import membership_record_reply, membership_variant
+from contacts.models import Activity, ActivityKind, Contact, ContactSource, Conversation, Direction
 
 FINISHED_NAME = "Spring foundation check (A/B)"
 RUNNING_NAME = "Fall basement follow-up"

@@ -19,11 +19,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from demo.campaigns import seed_campaigns
 from campaigns.models import Campaign, CampaignMembership
 from contacts.models import Activity, ActivityKind, Contact, ContactPhone, Conversation, Direction, Tag
 from contacts.opt_out import opt_out_reason
 from contacts.services import contact_opt_out
+from demo.campaigns import seed_campaigns
 from properties.addresses import address_key
 from properties.models import OwnerRole, Property, PropertyContact
 

@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from demo.campaigns import FINISHED_NAME, RUNNING_NAME, seed_campaigns
 from campaigns.models import Campaign, CampaignStatus, MembershipStatus
 from campaigns.selectors import campaign_metrics
 from contacts.models import Activity, Contact, ContactSource, Direction
+from demo.campaigns import FINISHED_NAME, RUNNING_NAME, seed_campaigns
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
