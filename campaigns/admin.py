@@ -12,7 +12,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from contacts.admin import ContactAdmin
+
 from . import selectors, services
+from .admin_actions import add_contacts_to_campaign, add_property_owners_to_campaign
 from .forms import CampaignForm, EnrollTagForm
 from .merge_fields import count_segments, render_template
 from .models import Campaign, CampaignMembership, CampaignStatus, Variant
@@ -221,3 +224,21 @@ class CampaignMembershipAdmin(admin.ModelAdmin):
     def contact_link(self, membership) -> str:
         url = reverse("admin:contacts_contact_change", args=[membership.contact_id])
         return format_html('<a href="{}">{}</a>', url, membership.contact)
+
+
+# --- "Add to campaign…" on the homeowner and house lists -------------------------------------
+# contacts and properties sit below or beside campaigns and do not know it, so campaigns puts its
+# actions on their admins. The house admin is found through the admin registry by model label,
+# since campaigns and properties do not import each other.
+
+
+def _offer_action(model_admin_class, action, *, after: int) -> None:
+    if action not in model_admin_class.actions:
+        actions = list(model_admin_class.actions)
+        model_admin_class.actions = [*actions[:after], action, *actions[after:]]
+
+
+_offer_action(ContactAdmin, add_contacts_to_campaign, after=2)
+for _model, _model_admin in admin.site._registry.items():
+    if _model._meta.label == "properties.Property":
+        _offer_action(type(_model_admin), add_property_owners_to_campaign, after=0)

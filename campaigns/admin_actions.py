@@ -1,6 +1,7 @@
 """The "Add to campaign…" admin actions for the Contact and Property changelists.
 
-ContactAdmin and PropertyAdmin list these in their `actions`; the intermediate page
+campaigns/admin.py adds them to the ContactAdmin and PropertyAdmin (which know nothing of
+campaigns); the intermediate page
 (templates/admin/campaigns/add_to_campaign.html) picks the campaign, then the enrollment
 service does the work and the changelist shows its summary.
 """
@@ -11,6 +12,8 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.template.response import TemplateResponse
+
+from contacts.models import Contact
 
 from .forms import EnrollmentTargetForm
 from .services import campaign_enroll_contacts
@@ -56,13 +59,12 @@ def add_contacts_to_campaign(modeladmin, request, queryset):
 @admin.action(description="Add owners to campaign…")
 def add_property_owners_to_campaign(modeladmin, request, queryset):
     """Enroll everyone linked to the selected properties (owners, residents) in a campaign."""
-    from properties.models import PropertyContact
-
-    links = PropertyContact.objects.filter(property__in=queryset)
-    people = links.values("contact_id").distinct().count()
+    # Reached through the homeowner's side of the link, so campaigns never imports properties.
+    linked = Contact.objects.filter(property_links__property__in=queryset).values_list("pk", flat=True).distinct()
+    people = linked.count()
     return _add_to_campaign(
         modeladmin, request, queryset,
-        contact_ids=lambda: links.values_list("contact_id", flat=True).distinct(),
+        contact_ids=lambda: linked,
         description=f"Enroll the {people} people linked to {queryset.count()} selected "
         f"propert{'y' if queryset.count() == 1 else 'ies'} in:",
     )

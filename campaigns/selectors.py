@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from properties.models import PropertyContact
+from contacts.models import Contact
 
 from .models import Campaign, CampaignMembership, MembershipStatus, Variant
 from .reply_classifier import ReplyCategory
@@ -217,10 +217,11 @@ def in_cooldown_elsewhere(*, campaign_id: int, since: datetime) -> Exists:
 
 
 def _first_property(field_name: str) -> Subquery:
+    """A fact of the member's first linked house, reached from the homeowner's side of the link."""
     return Subquery(
-        PropertyContact.objects.filter(contact_id=OuterRef("contact_id"))
-        .order_by("pk")
-        .values(f"property__{field_name}")[:1]
+        Contact.objects.filter(pk=OuterRef("contact_id"), property_links__isnull=False)
+        .order_by("property_links__pk")
+        .values(f"property_links__property__{field_name}")[:1]
     )
 
 

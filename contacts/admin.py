@@ -20,9 +20,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from campaigns.admin_actions import add_contacts_to_campaign
-from properties.models import PropertyContact
-
 from .admin_send_text import SendTextAdminMixin
 from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag
 from .phone import format_phone
@@ -74,7 +71,24 @@ class PhoneField(forms.CharField):
         super().__init__(**kwargs)
 
 
-class ContactAdminForm(forms.ModelForm):
+class LinkedDuplicatePhoneMixin:
+    """Shows "this number already belongs to …" with a link to that homeowner's page."""
+
+    def add_error(self, field, error):
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            error = ValidationError({name: [_linked(e) for e in errors] for name, errors in error.error_dict.items()})
+        super().add_error(field, error)
+
+
+def _linked(error: ValidationError) -> ValidationError:
+    if error.code != "phone_duplicate":
+        return error
+    url = reverse("admin:contacts_contact_change", args=[error.params["contact_id"]])
+    message = format_html('This phone number already belongs to <a href="{}">{}</a>.', url, error.params["name"])
+    return ValidationError(message, code=error.code, params=error.params)
+
+
+class ContactAdminForm(LinkedDuplicatePhoneMixin, forms.ModelForm):
     phone = PhoneField(required=False, label="Mobile phone")
 
     class Meta:
@@ -90,7 +104,7 @@ class ContactAdminForm(forms.ModelForm):
             self.initial["phone"] = format_phone(self.instance.phone)
 
 
-class ContactPhoneForm(forms.ModelForm):
+class ContactPhoneForm(LinkedDuplicatePhoneMixin, forms.ModelForm):
     phone = PhoneField(label="Number")
 
     class Meta:
@@ -133,34 +147,6 @@ class ContactPhoneInline(admin.TabularInline):
     readonly_fields = ["created_at"]
     verbose_name = "phone number"
     verbose_name_plural = "All phone numbers"
-
-
-class PropertyContactInline(admin.TabularInline):
-    model = PropertyContact
-    fk_name = "contact"
-    extra = 0
-    autocomplete_fields = ["property"]
-    fields = ["property", "role", "property_facts"]
-    readonly_fields = ["property_facts"]
-    verbose_name = "property"
-    verbose_name_plural = "Properties"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("property")
-
-    @admin.display(description="Facts")
-    def property_facts(self, link):
-        prop = link.property if link.pk else None
-        if prop is None:
-            return "—"
-        parts = [
-            f"built {prop.year_built}" if prop.year_built else "",
-            f"${prop.estimated_value:,} est." if prop.estimated_value else "",
-            f"{prop.equity_percent}% equity" if prop.equity_percent is not None else "",
-            {True: "owner occupied", False: "not owner occupied"}.get(prop.owner_occupied, ""),
-        ]
-        url = reverse("admin:properties_property_change", args=[prop.pk])
-        return format_html('<a href="{}">{}</a>', url, " · ".join(p for p in parts if p) or "open")
 
 
 class OptOutEventInline(admin.TabularInline):
@@ -264,8 +250,10 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
         }),
         ("System", {"fields": ["openphone_contact_id", ("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
-    inlines = [ContactPhoneInline, PropertyContactInline, OptOutEventInline]
-    actions = ["mark_opted_out", "add_tag", add_contacts_to_campaign, "export_csv"]
+    # properties adds the homeowner's houses after the numbers, campaigns its "Add to campaign…" action
+    # (each in its own admin.py: this app knows neither).
+    inlines = [ContactPhoneInline, OptOutEventInline]
+    actions = ["mark_opted_out", "add_tag", "export_csv"]
 
     class Media:
         css = {"all": ["contacts/admin.css"]}

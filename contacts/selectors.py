@@ -30,16 +30,7 @@ def contact_get_by_phone(*, phone: str) -> Contact | None:
     e164 = try_normalize_phone(phone)
     if e164 is None:
         return None
-    return (
-        Contact.objects.filter(phone=e164).first()
-        or Contact.objects.filter(phones__phone=e164).first()
-    )
-
-
-def contact_phone_owner(*, e164: str, other_than: int | None = None) -> Contact | None:
-    """The contact, other than `other_than`, whose main or further number is `e164`, or None."""
-    others = Contact.objects.all() if other_than is None else Contact.objects.exclude(pk=other_than)
-    return others.filter(phone=e164).first() or others.filter(phones__phone=e164).first()
+    return Contact.objects.owner_of(e164)
 
 
 def contact_timeline(*, contact: Contact, limit: int | None = TIMELINE_LIMIT) -> QuerySet[Activity]:

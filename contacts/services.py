@@ -10,39 +10,10 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
-from .models import Activity, ActivityKind, Contact, ContactPhone, OptOutEvent, Tag
+from .models import Activity, ActivityKind, Contact, ContactPhone, OptOutEvent, Tag, duplicate_phone_error
 from .phone import normalize_phone
-
-
-def duplicate_phone_error(existing: Contact) -> ValidationError:
-    """The error shown when a number already belongs to someone, linking to that person.
-
-    The admin shows the linked message; the API reads `existing_contact_id` to answer in
-    plain text with the other contact's id (see crm.api).
-    """
-    url = reverse("admin:contacts_contact_change", args=[existing.pk])
-    error = ValidationError(
-        format_html(
-            'This phone number already belongs to <a href="{}">{}</a>.', url, str(existing)
-        ),
-        code="phone_duplicate",
-    )
-    error.existing_contact_id = existing.pk
-    error.existing_contact_name = str(existing)
-    return error
-
-
-def _phone_owner(e164: str) -> Contact | None:
-    """Whoever has `e164` as their main or one of their further numbers."""
-    existing = Contact.objects.filter(phone=e164).first()
-    if existing is None:
-        owner = ContactPhone.objects.filter(phone=e164).select_related("contact").first()
-        existing = owner.contact if owner else None
-    return existing
 
 
 def _normalize_phone_field(phone: str | None) -> str | None:
@@ -78,7 +49,7 @@ def contact_create(
     e164 = _normalize_phone_field(phone)
     with transaction.atomic():
         if e164:
-            existing = _phone_owner(e164)
+            existing = Contact.objects.owner_of(e164)
             if existing is not None:
                 raise ValidationError({"phone": duplicate_phone_error(existing)})
         contact = Contact(phone=e164, source=source, **fields)
@@ -144,7 +115,7 @@ def contact_update(*, contact: Contact, tags: Iterable[str] | None = None, **fie
         locked.full_clean(exclude=["phone"])
         if phone_given and e164 != locked.phone:
             if e164:
-                existing = _phone_owner(e164)
+                existing = Contact.objects.owner_of(e164)
                 if existing is not None and existing.pk != locked.pk:
                     raise ValidationError({"phone": duplicate_phone_error(existing)})
         try:
@@ -154,7 +125,7 @@ def contact_update(*, contact: Contact, tags: Iterable[str] | None = None, **fie
                 locked.save()
         except IntegrityError:
             # Someone took the number between our check and our write.
-            existing = _phone_owner(e164) if e164 else None
+            existing = Contact.objects.owner_of(e164) if e164 else None
             if existing is None or existing.pk == locked.pk:
                 raise
             raise ValidationError({"phone": duplicate_phone_error(existing)}) from None
@@ -452,10 +423,7 @@ def contact_get_or_create_by_phone(*, phone: str, source: str) -> tuple[Contact,
     e164 = normalize_phone(phone)
 
     def existing() -> Contact | None:
-        return (
-            Contact.objects.filter(phone=e164).first()
-            or Contact.objects.filter(phones__phone=e164).first()
-        )
+        return Contact.objects.owner_of(e164)
 
     with transaction.atomic():
         found = existing()

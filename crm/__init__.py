@@ -1,7 +1,5 @@
-"""Attack-a-Crack CRM project package.
+"""Attack-a-Crack CRM project package: settings, URLs, Celery, WSGI, and the floor every app stands on.
 
-Loading the Celery app here makes `@shared_task` bind to it whenever Django starts.
+Celery is loaded when Django starts (CrmConfig.ready), not on import of this package, so that
+`crm.sms` and the other shared modules can be imported without loading the worker configuration.
 """
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)

@@ -101,22 +101,17 @@ class TokenRateThrottle(UserRateThrottle):
 def _plain_validation_errors(exc: DjangoValidationError, request) -> dict:
     """A service's ValidationError as DRF's `{field: [messages]}`, in plain text.
 
-    The duplicate-phone error links to the other contact in the admin (HTML); here it says
-    who in words and names them under `existing_contact` with their API URL.
+    A duplicate-phone error (code "phone_duplicate", params `contact_id` and `name`) also names the
+    other contact under `existing_contact` with their API URL.
     """
     body = as_serializer_error(exc)
     if not hasattr(exc, "error_dict"):
         return body
     for field, errors in exc.error_dict.items():
         for index, error in enumerate(errors):
-            contact_id = getattr(error, "existing_contact_id", None)
-            if contact_id is None:
+            if error.code != "phone_duplicate":
                 continue
-            name = getattr(error, "existing_contact_name", "")
-            body[field][index] = type(body[field][index])(
-                f"This phone number already belongs to {name} (contact {contact_id}).",
-                code=error.code,
-            )
+            contact_id = error.params["contact_id"]
             url = reverse("api:contact-detail", args=[contact_id])
             body["existing_contact"] = {
                 "id": contact_id,

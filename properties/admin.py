@@ -8,8 +8,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from campaigns.admin_actions import add_property_owners_to_campaign
-from contacts.admin import ForbiddenActionIs403Mixin, PhoneSearchMixin
+from contacts.admin import ContactAdmin, ForbiddenActionIs403Mixin, PhoneSearchMixin
 from contacts.phone import format_phone
 
 from . import import_admin  # noqa: F401 - registers ImportRun: upload, runs, rejects
@@ -142,7 +141,7 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmi
         ("System", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
     inlines = [OwnerInline]
-    actions = [add_property_owners_to_campaign]
+    actions = []  # campaigns adds "Add owners to campaign…"
 
     def get_queryset(self, request):
         owners = PropertyContact.objects.select_related("contact").order_by("id")
@@ -188,3 +187,37 @@ def _street_key(term: str) -> str:
     except ValueError:
         return ""
     return "" if key.startswith("~") else key.split("|", 1)[0]
+
+
+# --- The homeowner's houses, on the homeowner's page (contacts does not know properties) ------
+
+
+class PropertyContactInline(admin.TabularInline):
+    model = PropertyContact
+    fk_name = "contact"
+    extra = 0
+    autocomplete_fields = ["property"]
+    fields = ["property", "role", "property_facts"]
+    readonly_fields = ["property_facts"]
+    verbose_name = "property"
+    verbose_name_plural = "Properties"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("property")
+
+    @admin.display(description="Facts")
+    def property_facts(self, link):
+        prop = link.property if link.pk else None
+        if prop is None:
+            return "—"
+        parts = [
+            f"built {prop.year_built}" if prop.year_built else "",
+            f"${prop.estimated_value:,} est." if prop.estimated_value else "",
+            f"{prop.equity_percent}% equity" if prop.equity_percent is not None else "",
+            {True: "owner occupied", False: "not owner occupied"}.get(prop.owner_occupied, ""),
+        ]
+        url = reverse("admin:properties_property_change", args=[prop.pk])
+        return format_html('<a href="{}">{}</a>', url, " · ".join(p for p in parts if p) or "open")
+
+
+ContactAdmin.inlines = [*ContactAdmin.inlines[:1], PropertyContactInline, *ContactAdmin.inlines[1:]]
