@@ -89,9 +89,10 @@ class CampaignMembership(models.Model):
     contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="campaign_memberships")
     variant = models.CharField(max_length=1, choices=Variant.choices, default=Variant.A)
     status = models.CharField(max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.PENDING)
-    activity = models.ForeignKey(
-        "contacts.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="The text this membership produced; empty until it is sent.",
+    activity = models.OneToOneField(
+        "contacts.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="campaign_membership",
+        help_text="The text this membership produced; empty until it is sent. The only link between a campaign "
+        "and a text: contacts knows nothing of campaigns.",
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     replied_at = models.DateTimeField(null=True, blank=True, help_text="Time of the first reply.")

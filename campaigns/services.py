@@ -296,9 +296,8 @@ def membership_record_delivery(*, activity: Activity) -> CampaignMembership | No
         target, allowed_from = MembershipStatus.FAILED, {MembershipStatus.SENDING, MembershipStatus.SENT}
     else:
         return None
-    lookup = Q(pk=activity.membership_id) if activity.membership_id else Q(activity_id=activity.pk)
     with transaction.atomic():
-        membership = CampaignMembership.objects.select_for_update().filter(lookup).first()
+        membership = CampaignMembership.objects.select_for_update().filter(activity_id=activity.pk).first()
         if membership is None:
             return None
         if membership.status in allowed_from:
@@ -306,8 +305,7 @@ def membership_record_delivery(*, activity: Activity) -> CampaignMembership | No
             if target == MembershipStatus.FAILED:
                 membership.last_error = f"OpenPhone reported the text {status}."
             membership.sent_at = membership.sent_at or activity.occurred_at
-            membership.activity_id = membership.activity_id or activity.pk
-            membership.save(update_fields=["status", "last_error", "sent_at", "activity", "updated_at"])
+            membership.save(update_fields=["status", "last_error", "sent_at", "updated_at"])
     return membership
 
 
@@ -653,6 +651,9 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
     )
     mine = CampaignMembership.objects.filter(pk=membership.pk, status=MembershipStatus.SENDING)
 
+    def link(activity: Activity) -> None:
+        CampaignMembership.objects.filter(pk=membership.pk).update(activity=activity)
+
     def settle(status: str, error: str = "", attempted: bool = True, **extra) -> None:
         if attempted:
             extra["attempts"] = F("attempts") + 1
@@ -660,7 +661,7 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
 
     try:
         message_send(
-            contact=contact, body=body, from_line=campaign.phone_number_id, membership=membership,
+            contact=contact, body=body, from_line=campaign.phone_number_id, on_recorded=link,
             campaign_window=window, locale=locale,
         )
     except TextRefused as exc:
@@ -690,8 +691,8 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
         # leave it `sending` for reconciliation instead of risking a second text.
         logger.exception("Campaign text to %s failed unexpectedly; will reconcile", mask_phone(contact.phone))
         return "unresolved"
-    # The Activity (recorded with this membership in message_send's transaction) is the durable
-    # proof of the send; the membership is marked sent with the rest of the batch in one
+    # The Activity (recorded and linked to this membership in message_send's transaction) is the
+    # durable proof of the send; the membership is marked sent with the rest of the batch in one
     # statement (memberships_mark_sent), and reconciliation finds the Activity after a crash.
     return "sent"
 
@@ -699,18 +700,15 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
 def memberships_mark_sent(*, membership_ids: list[int]) -> int:
     """Mark `sending` memberships whose text was recorded as sent, in one statement for a whole batch.
 
-    Each takes its send time and Activity from the outgoing text recorded for it. One a delivery
+    Each takes its send time from the outgoing text linked to it when it was recorded. One a delivery
     webhook already moved on (delivered/failed) is left alone: it is never moved backwards.
     """
     if not membership_ids:
         return 0
-    text = Activity.objects.filter(
-        membership_id=OuterRef("pk"), kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING
-    ).order_by("-occurred_at", "-pk")
+    text = Activity.objects.filter(pk=OuterRef("activity_id"))
     return CampaignMembership.objects.filter(pk__in=membership_ids, status=MembershipStatus.SENDING).update(
         status=MembershipStatus.SENT,
         sent_at=Subquery(text.values("occurred_at")[:1]),
-        activity_id=Subquery(text.values("pk")[:1]),
         attempts=F("attempts") + 1,
         last_error="",
         updated_at=timezone.now(),
@@ -738,14 +736,10 @@ def memberships_reconcile_stale(
     counts: Counter = Counter()
     backend = get_backend() if stale else None
     for membership in stale:
-        recorded = (
-            Activity.objects.filter(
-                membership_id=membership.pk, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING,
-                occurred_at__gte=membership.claimed_at - RECONCILE_CLOCK_MARGIN,
-            )
-            .order_by("occurred_at")
-            .first()
-        )
+        recorded = Activity.objects.filter(
+            pk=membership.activity_id, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING,
+            occurred_at__gte=membership.claimed_at - RECONCILE_CLOCK_MARGIN,
+        ).first() if membership.activity_id else None
         found = None
         if recorded is None:
             if not membership.contact.phone:
@@ -795,11 +789,9 @@ def _settle_reconciled(*, membership: CampaignMembership, recorded: Activity | N
                 defaults={
                     "contact_id": locked.contact_id, "conversation": conversation, "kind": ActivityKind.MESSAGE,
                     "direction": Direction.OUTGOING, "body": found.body, "status": found.status,
-                    "occurred_at": found.created_at, "membership": locked,
+                    "occurred_at": found.created_at,
                 },
             )
-            if recorded.membership_id is None:
-                Activity.objects.filter(pk=recorded.pk).update(membership=locked)
         failed = (recorded.status or "").lower() in FAILED_DELIVERY_STATUSES
         locked.status = MembershipStatus.FAILED if failed else MembershipStatus.SENT
         locked.sent_at = recorded.occurred_at

@@ -470,7 +470,7 @@ class ActivityAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_select_related = ["contact", "sent_by"]
     search_fields = ["contact__first_name", "contact__last_name", "body", "summary"]
     autocomplete_fields = ["contact"]
-    raw_id_fields = ["conversation", "membership", "sent_by"]
+    raw_id_fields = ["conversation", "sent_by"]
     readonly_fields = ["openphone_id", "created_at", "updated_at"]
     date_hierarchy = "occurred_at"
 

@@ -158,6 +158,10 @@ class ContactViewSet(ConditionalRecordMixin, viewsets.ModelViewSet):
 
 class ActivitySerializer(serializers.ModelSerializer):
     recording_url = serializers.CharField(read_only=True, help_text="Link to the call recording; empty if none.")
+    membership = serializers.IntegerField(
+        source="campaign_membership.pk", read_only=True, allow_null=True, default=None,
+        help_text="The campaign membership this text was sent for, if any.",
+    )
 
     class Meta:
         model = Activity
@@ -189,7 +193,7 @@ class ActivityFilter(filters.FilterSet):
     updated_since = DateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this time (ISO 8601)."
     )
-    campaign = IntegerFilter(field_name="membership__campaign_id", help_text="Texts of this campaign.")
+    campaign = IntegerFilter(field_name="campaign_membership__campaign_id", help_text="Texts of this campaign.")
 
     class Meta:
         model = Activity

@@ -302,10 +302,6 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="Staff member who sent the text or wrote the note.",
     )
-    membership = models.ForeignKey(
-        "campaigns.CampaignMembership", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="activities", help_text="The campaign membership this text belongs to, if any.",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

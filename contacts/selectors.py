@@ -35,7 +35,10 @@ def contact_get_by_phone(*, phone: str) -> Contact | None:
 
 def contact_timeline(*, contact: Contact, limit: int | None = TIMELINE_LIMIT) -> QuerySet[Activity]:
     """The contact's activities, newest first, with who sent them."""
-    qs = Activity.objects.filter(contact=contact).select_related("sent_by", "conversation").order_by(
+    # A campaign text names its campaign; the link is kept on the campaign's side (its reverse accessor).
+    qs = Activity.objects.filter(contact=contact).select_related(
+        "sent_by", "conversation", "campaign_membership__campaign"
+    ).order_by(
         "-occurred_at", "-id"
     )
     return qs[:limit] if limit else qs
@@ -128,8 +131,8 @@ def contact_search(*, queryset: QuerySet[Contact], term: str) -> QuerySet[Contac
 
 
 def activity_list() -> QuerySet[Activity]:
-    """Timeline entries of everyone, newest first."""
-    return Activity.objects.order_by("-occurred_at", "-id")
+    """Timeline entries of everyone, newest first, with the campaign membership a text was sent for."""
+    return Activity.objects.select_related("campaign_membership").order_by("-occurred_at", "-id")
 
 
 def conversation_list() -> QuerySet[Conversation]:

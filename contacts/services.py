@@ -4,7 +4,7 @@ Each function is one transaction; callers pass keyword arguments only.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.conf import settings
@@ -329,7 +329,7 @@ def message_send(
     body: str,
     from_line: str = "",
     sent_by=None,
-    membership=None,
+    on_recorded: Callable[[Activity], object] | None = None,
     campaign_window=None,
     locale=None,
 ):
@@ -340,6 +340,8 @@ def message_send(
     valid number, and any moment outside the recipient's local send window. Provider
     failures surface as crm.sms.SmsSendError and record nothing. Given `locale` (the
     campaign batch passes it), a text costs one read before sending and one transaction after.
+    `on_recorded` is called with the recorded Activity inside the transaction that records it (the
+    campaign batch links its membership there, so no sent text is left unlinked by a crash).
     """
     from django.db.models import OuterRef, Q, Subquery
 
@@ -391,21 +393,26 @@ def message_send(
             activity = Activity.objects.create(
                 contact_id=contact.pk, conversation_id=conversation_id, kind=ActivityKind.MESSAGE,
                 direction=Direction.OUTGOING, body=body, status=sent.status or "",
-                openphone_id=sent.provider_id or None, occurred_at=now, sent_by=sent_by, membership=membership,
+                openphone_id=sent.provider_id or None, occurred_at=now, sent_by=sent_by,
             )
             Conversation.objects.filter(pk=conversation_id).filter(
                 Q(last_activity_at__isnull=True) | Q(last_activity_at__lte=now)
             ).update(last_activity_at=now, waiting_for_reply=False)
+            if on_recorded is not None:
+                on_recorded(activity)
     except IntegrityError:
         if not sent.provider_id:
             raise
         # Already recorded by the webhook: activity_record keeps one activity per OpenPhone id,
-        # fills in what this send knows (membership, sender) and never moves its status back.
-        activity, _ = activity_record(
-            contact=contact, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING, openphone_id=sent.provider_id,
-            occurred_at=now, phone_number_id=line, body=body, status=sent.status, sent_by=sent_by,
-            membership=membership,
-        )
+        # fills in what this send knows (the sender) and never moves its status back.
+        with transaction.atomic():
+            activity, _ = activity_record(
+                contact=contact, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING,
+                openphone_id=sent.provider_id, occurred_at=now, phone_number_id=line, body=body, status=sent.status,
+                sent_by=sent_by,
+            )
+            if on_recorded is not None:
+                on_recorded(activity)
     return activity
 
 
@@ -452,7 +459,7 @@ _STATUS_PROGRESS = {
 }
 _UNKNOWN_STATUS_PROGRESS = 1
 # Activity fields `activity_record` accepts through **extra.
-_ACTIVITY_RECORD_EXTRA_FIELDS = frozenset({"recording_url", "transcript", "summary", "sent_by", "membership"})
+_ACTIVITY_RECORD_EXTRA_FIELDS = frozenset({"recording_url", "transcript", "summary", "sent_by"})
 
 
 def _status_progress(status: str) -> int:
@@ -547,7 +554,7 @@ def activity_record(
                 changed.append("body")
             for name, value in extra.items():
                 # Fill what is missing; never overwrite what staff or an earlier event recorded.
-                current = getattr(activity, f"{name}_id" if name in ("sent_by", "membership") else name)
+                current = getattr(activity, f"{name}_id" if name == "sent_by" else name)
                 if value not in (None, "") and current in (None, ""):
                     setattr(activity, name, value)
                     changed.append(name)

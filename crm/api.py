@@ -107,8 +107,8 @@ def _plain_validation_errors(exc: DjangoValidationError, request) -> dict:
     body = as_serializer_error(exc)
     if not hasattr(exc, "error_dict"):
         return body
-    for field, errors in exc.error_dict.items():
-        for index, error in enumerate(errors):
+    for errors in exc.error_dict.values():
+        for error in errors:
             if error.code != "phone_duplicate":
                 continue
             contact_id = error.params["contact_id"]

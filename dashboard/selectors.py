@@ -188,7 +188,7 @@ def today_figures(*, now: dt.datetime | None = None) -> TodayFigures:
     counts = _timeline_counts(start, end)
     campaign_sent = line_sends_today(at=now)
     staff_sent = dict(
-        Activity.objects.filter(_OUTGOING_TEXT, membership__isnull=True, occurred_at__gte=start, occurred_at__lt=end)
+        Activity.objects.filter(_OUTGOING_TEXT, campaign_membership__isnull=True, occurred_at__gte=start, occurred_at__lt=end)
         .order_by()
         .values_list("conversation__phone_number_id")
         .annotate(n=Count("id"))

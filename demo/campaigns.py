@@ -129,7 +129,7 @@ def _seed_one(
                 contact_id=membership.contact_id, conversation=conversations[membership.contact_id],
                 kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING, status=delivery,
                 body=_render(campaign, membership, by_id[membership.contact_id], places),
-                openphone_id=f"ACdemo-{campaign.pk}-{membership.pk}", occurred_at=at, membership=membership,
+                openphone_id=f"ACdemo-{campaign.pk}-{membership.pk}", occurred_at=at,
             )
         )
     texts = Activity.objects.bulk_create(texts)

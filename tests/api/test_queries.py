@@ -40,7 +40,8 @@ def crowded():
     CampaignFactory.create_batch(ROWS)
     for contact in contacts:
         membership = CampaignMembershipFactory(campaign=campaign, contact=contact)
-        ActivityFactory(contact=contact, sent_by=staff, membership=membership)
+        membership.activity = ActivityFactory(contact=contact, sent_by=staff)
+        membership.save()
         ConversationFactory(contact=contact)
     return {"campaign": campaign}
 

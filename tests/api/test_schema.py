@@ -83,7 +83,8 @@ def test_generated_requests_never_get_a_server_error(in_process_app):
     for _ in range(3):
         link = PropertyContactFactory()
         membership = CampaignMembershipFactory(campaign=CampaignFactory(), contact=link.contact)
-        ActivityFactory(contact=link.contact, membership=membership)
+        membership.activity = ActivityFactory(contact=link.contact)
+        membership.save()
         ConversationFactory(contact=link.contact)
     ContactFactory.create_batch(3)
 

@@ -61,7 +61,7 @@ def test_batch_texts_rendered_messages_records_activities_and_completes(outbox):
     ]
     member.refresh_from_db()
     assert member.status == MembershipStatus.SENT and member.sent_at == boston(11)
-    assert member.activity.membership_id == member.pk and member.activity.direction == Direction.OUTGOING
+    assert member.activity.campaign_membership == member and member.activity.direction == Direction.OUTGOING
     assert member.attempts == 1
     assert Contact.objects.get(pk=member.contact_id).lead_status == LeadStatus.CONTACTED
     assert report.sent == 2 and report.batches[0].completed
@@ -324,7 +324,7 @@ def test_crashed_send_found_at_openphone_is_marked_sent_without_a_second_text(ou
     assert len(outbox) == 1
     member.refresh_from_db()
     assert member.status == MembershipStatus.SENT and member.sent_at == boston(10, 1)
-    assert member.activity.openphone_id == provider.provider_id and member.activity.membership_id == member.pk
+    assert member.activity.openphone_id == provider.provider_id and member.activity.campaign_membership == member
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.COMPLETED
 
@@ -343,10 +343,12 @@ def test_crashed_send_not_found_is_sent_once_by_the_next_run(outbox):
 def test_crash_after_the_activity_was_recorded_needs_no_provider_lookup(outbox, monkeypatch):
     campaign = running_campaign()
     member = crashed_membership(campaign, boston(10))
-    Activity.objects.create(
+    # message_send links the text to its membership in the transaction that records it.
+    member.activity = Activity.objects.create(
         contact=member.contact, kind="message", direction="outgoing", body="Hi", status="sent",
-        openphone_id="ACrecorded", occurred_at=boston(10, 0, ), membership=member,
+        openphone_id="ACrecorded", occurred_at=boston(10, 0, ),
     )
+    member.save()
     monkeypatch.setattr(sms.LocmemBackend, "find_sent", lambda *a, **k: pytest.fail("asked the provider"))
     counts = memberships_reconcile_stale(now=boston(10, 30))
     assert counts == {"sent": 1}
@@ -478,8 +480,9 @@ def test_mark_sent_takes_the_recorded_text_and_never_moves_a_delivered_member_ba
     CampaignMembership.objects.filter(pk=delivered.pk).update(status=MembershipStatus.DELIVERED)
     text = Activity.objects.create(
         contact=sending.contact, kind="message", direction="outgoing", body="Hi", status="sent",
-        openphone_id="ACone", occurred_at=boston(11, 1), membership=sending,
+        openphone_id="ACone", occurred_at=boston(11, 1),
     )
+    CampaignMembership.objects.filter(pk=sending.pk).update(activity=text)
     assert services.memberships_mark_sent(membership_ids=[sending.pk, delivered.pk]) == 1
     sending.refresh_from_db()
     delivered.refresh_from_db()

@@ -20,7 +20,6 @@ def sent_membership(**kwargs):
     membership = CampaignMembershipFactory(status=MembershipStatus.SENT, sent_at=SENT_AT, **kwargs)
     activity = ActivityFactory(
         contact=membership.contact, direction=Direction.OUTGOING, status="sent", occurred_at=SENT_AT,
-        membership=membership,
     )
     membership.activity = activity
     membership.save()

@@ -105,7 +105,6 @@ def _text(contact, line, when, *, direction=Direction.OUTGOING, status="delivere
         direction=direction,
         status=status if direction == Direction.OUTGOING else "received",
         occurred_at=when,
-        membership=membership,
         **({"body": body} if body else {}),
     )
     if membership is not None and direction == Direction.OUTGOING:

@@ -105,13 +105,14 @@ def build(*, days: int = 30, seed: int = 7, now: dt.datetime | None = None) -> S
     memberships = CampaignMembership.objects.bulk_create(memberships)
 
     conv_by_contact = {c.contact_id: c for c in conversations}
-    activities, replies, opt_outs = [], [], []
+    activities, replies, opt_outs, sent = [], [], [], []
     for membership in memberships:
         if membership.sent_at is None:
             continue
         conversation = conv_by_contact[membership.contact_id]
+        sent.append(membership)
         activities.append(Activity(
-            contact_id=membership.contact_id, conversation=conversation, membership=membership,
+            contact_id=membership.contact_id, conversation=conversation,
             kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING, body="Campaign text",
             status="delivered" if membership.status == MembershipStatus.DELIVERED else "undelivered",
             occurred_at=membership.sent_at,
@@ -164,6 +165,11 @@ def build(*, days: int = 30, seed: int = 7, now: dt.datetime | None = None) -> S
                         occurred_at=at, duration_seconds=rng.randint(20, 400) if status == "completed" else None,
                     ))
     Activity.objects.bulk_create(activities)
+    # Each sent membership's text is the first activity appended for it, in the same order.
+    campaign_texts = iter(a for a in activities if a.body == "Campaign text")
+    for membership in sent:
+        membership.activity = next(campaign_texts)
+    CampaignMembership.objects.bulk_update(sent, ["activity"])
     Conversation.objects.bulk_update(conversations, ["last_activity_at", "waiting_for_reply"])
     for contact_id, at in opt_outs:
         Contact.objects.filter(pk=contact_id).update(opted_out=True, opted_out_at=at, opted_out_reason="STOP")

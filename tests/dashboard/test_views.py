@@ -198,16 +198,23 @@ def _bulk_activity(total: int) -> None:
         (ActivityKind.VOICEMAIL, Direction.INCOMING, "completed"),
         (ActivityKind.NOTE, "", ""),
     ]
-    Activity.objects.bulk_create(
+    activities = Activity.objects.bulk_create(
         Activity(
             contact=contacts[i % people],
             conversation=conversations[i % people],
-            membership=memberships[i % people] if i % 2 else None,
             kind=kind, direction=direction, status=status, body="hello",
             occurred_at=NOW - dt.timedelta(hours=rng.randrange(40 * 24)),
         )
         for i, (kind, direction, status) in ((i, kinds[i % len(kinds)]) for i in range(total))
     )
+    # Half the people's first outgoing text is their campaign text.
+    texts = {}
+    for i, activity in enumerate(activities):
+        if i % 2 and activity.kind == ActivityKind.MESSAGE and activity.direction == Direction.OUTGOING:
+            texts.setdefault(i % people, activity)
+    for index, activity in texts.items():
+        memberships[index].activity = activity
+    CampaignMembership.objects.bulk_update([memberships[index] for index in texts], ["activity"])
 
 
 def _dashboard_queries(client, settings) -> int:

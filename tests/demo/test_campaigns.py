@@ -48,18 +48,18 @@ def test_seed_creates_a_finished_ab_campaign_and_a_running_one_with_history():
         local = activity.occurred_at.astimezone(EASTERN)
         assert local.weekday() < 5 and datetime.time(10) <= local.time() < datetime.time(18)
         assert local < NOW
-        assert activity.membership.activity_id == activity.pk
+        assert activity.campaign_membership.activity_id == activity.pk
     # A visible ramp-up: the first day sends fewer texts than a later one.
     per_day = sorted(
-        {a.occurred_at.astimezone(EASTERN).date() for a in outgoing.filter(membership__campaign=finished)}
+        {a.occurred_at.astimezone(EASTERN).date() for a in outgoing.filter(campaign_membership__campaign=finished)}
     )
-    first_day = outgoing.filter(membership__campaign=finished, occurred_at__date=per_day[0]).count()
+    first_day = outgoing.filter(campaign_membership__campaign=finished, occurred_at__date=per_day[0]).count()
     assert first_day == 5
     assert "{" not in outgoing.first().body
 
     # The running campaign has texts and an interested reply within the dashboard's last 7 days.
     week_ago = NOW - datetime.timedelta(days=7)
-    assert outgoing.filter(membership__campaign=running, occurred_at__gte=week_ago).exists()
+    assert outgoing.filter(campaign_membership__campaign=running, occurred_at__gte=week_ago).exists()
     assert running.memberships.filter(reply_category="interested", replied_at__gte=week_ago).exists()
 
 

@@ -8,6 +8,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from campaigns.models import CampaignMembership
 from contacts.models import Activity, Contact, Conversation, OptOutEvent
 from contacts.services import message_send
 from crm import sms
@@ -279,11 +280,14 @@ def test_a_campaign_text_the_webhook_recorded_first_still_belongs_to_its_members
     DeliveredBeforeResponseBackend.deliver_webhook = staticmethod(deliver_webhook)
     settings.SMS_BACKEND = f"{__name__}.DeliveredBeforeResponseBackend"
     with time_machine.travel("2026-01-01T15:00:00Z", tick=False):
-        activity = message_send(contact=jane, body="Free foundation check?", membership=membership, sent_by=staff)
+        activity = message_send(
+            contact=jane, body="Free foundation check?", sent_by=staff,
+            on_recorded=lambda text: CampaignMembership.objects.filter(pk=membership.pk).update(activity=text),
+        )
         assert memberships_mark_sent(membership_ids=[membership.pk]) == 1
     recorded = Activity.objects.get()
     assert recorded.pk == activity.pk and recorded.status == "delivered"
-    assert (recorded.membership_id, recorded.sent_by_id) == (membership.pk, staff.pk)
+    assert (recorded.campaign_membership.pk, recorded.sent_by_id) == (membership.pk, staff.pk)
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.SENT and membership.activity_id == recorded.pk
 
