@@ -25,8 +25,10 @@ demo: venv
 test: venv
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
+## make lint: style (ruff) and the layers between apps (import-linter, contracts in pyproject.toml)
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

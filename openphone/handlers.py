@@ -1,7 +1,7 @@
 """Turn each OpenPhone event type into calls to the apps' services (contract section 8).
 
-Handlers read payloads defensively (v3 and v4 shapes, `to` as a string or a list) and raise
-PayloadError, naming the field, when an event cannot be used. They are idempotent by OpenPhone ids.
+Payloads become plain values in openphone/payloads.py (which raises PayloadError, naming the field,
+when an event cannot be used); handlers are idempotent by OpenPhone ids.
 """
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.dateparse import parse_datetime
 
 from campaigns.services import membership_record_delivery, membership_record_reply
 from contacts.models import Activity, ActivityKind, Contact, ContactSource, Direction
-from contacts.phone import format_phone, mask_phone, try_normalize_phone
+from contacts.phone import mask_phone, try_normalize_phone
 from contacts.selectors import contact_get_by_phone
 from contacts.services import (
     activity_record,
@@ -25,15 +23,26 @@ from contacts.services import (
     contacts_forget_openphone_contact,
 )
 
-from . import services
+from . import calls
 from .client import OpenPhoneClient, OpenPhoneError, OpenPhoneNotFound
+from .errors import TransientEventError
 from .lines import line_numbers
+from .payloads import (
+    PayloadError,
+    call_direction,
+    call_recording_url,
+    duration_of,
+    event_object,
+    line_of,
+    occurred_at_of,
+    openphone_contact_fields,
+    phone_field,
+    required_field,
+    summary_text,
+    transcript_text,
+)
 
 logger = logging.getLogger(__name__)
-
-
-class PayloadError(ValueError):
-    """The event lacks something we need, or has it in a form we cannot use; the message says which field."""
 
 
 # --- Campaign hooks -------------------------------------------------------------------------------
@@ -51,59 +60,6 @@ def notify_campaigns_of_delivery(*, activity: Activity) -> None:
 
 # --- Reading payloads -----------------------------------------------------------------------------
 
-def event_object(payload: dict) -> dict:
-    """The message / call / summary / transcript / contact the event is about."""
-    data = payload.get("data")
-    if not isinstance(data, dict):
-        raise PayloadError("The event has no `data` object.")
-    obj = data.get("object")
-    if obj is None:
-        obj = data.get("resource")  # Standard Webhooks (2026-03-30) deliveries
-    if not isinstance(obj, dict):
-        raise PayloadError("The event has no `data.object`.")
-    return obj
-
-
-def _required(obj: dict, name: str) -> str:
-    value = obj.get(name)
-    if not isinstance(value, str) or not value:
-        raise PayloadError(f"`data.object.{name}` is missing.")
-    return value
-
-
-def _phone(value, field: str) -> str:
-    if isinstance(value, list):
-        value = value[0] if value else None
-    e164 = try_normalize_phone(value) if isinstance(value, str) else None
-    if e164 is None:
-        shown = mask_phone(value) if isinstance(value, str) else repr(value)
-        raise PayloadError(f"`data.object.{field}` ({shown}) is not a valid phone number.")
-    return e164
-
-
-def _when(obj: dict, payload: dict, *names: str) -> datetime:
-    for source in (obj, payload):
-        for name in (*names, "createdAt"):
-            value = source.get(name)
-            parsed = parse_datetime(value) if isinstance(value, str) else None
-            if parsed is not None:
-                return parsed
-    raise PayloadError("`data.object.createdAt` is missing or not an ISO 8601 date-time.")
-
-
-def _line(obj: dict) -> str:
-    line = obj.get("phoneNumberId") or settings.OPENPHONE_PHONE_NUMBER_ID
-    if not line:
-        raise PayloadError("`data.object.phoneNumberId` is missing and OPENPHONE_PHONE_NUMBER_ID is not set.")
-    return line
-
-
-def _duration(value) -> int | None:
-    try:
-        return max(int(value), 0) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
 
 def _contact_for(phone: str, *, source: str) -> Contact:
     try:
@@ -120,15 +76,15 @@ def _contact_for(phone: str, *, source: str) -> Contact:
 def handle_message_received(payload: dict) -> None:
     """A homeowner texted us: their contact (created if new), the conversation, the message, opt-out words."""
     message = event_object(payload)
-    sender = _phone(message.get("from"), "from")
+    sender = phone_field(message.get("from"), "from")
     contact = _contact_for(sender, source=ContactSource.INBOUND)
     activity, _ = activity_record(
         contact=contact,
         kind=ActivityKind.MESSAGE,
         direction=Direction.INCOMING,
-        openphone_id=_required(message, "id"),
-        occurred_at=_when(message, payload),
-        phone_number_id=_line(message),
+        openphone_id=required_field(message, "id"),
+        occurred_at=occurred_at_of(message, payload),
+        phone_number_id=line_of(message),
         body=message.get("text") or message.get("body") or "",
         status=message.get("status") or "received",
         openphone_conversation_id=message.get("conversationId") or None,
@@ -146,7 +102,7 @@ _STATUS_BY_TYPE = {"message.delivered": "delivered", "message.failed": "failed"}
 def handle_message_status(payload: dict) -> None:
     """One of our texts was delivered (or failed): update it, or record it if sent from the OpenPhone app."""
     message = event_object(payload)
-    message_id = _required(message, "id")
+    message_id = required_field(message, "id")
     status = message.get("status") or _STATUS_BY_TYPE.get(payload.get("type"), "")
     existing = Activity.objects.select_related("contact").filter(openphone_id=message_id).first()
     if existing is not None:
@@ -155,14 +111,14 @@ def handle_message_status(payload: dict) -> None:
     else:
         direction = Direction.INCOMING if message.get("direction") == Direction.INCOMING else Direction.OUTGOING
         field = "from" if direction == Direction.INCOMING else "to"
-        contact = _contact_for(_phone(message.get(field), field), source=ContactSource.OPENPHONE)
+        contact = _contact_for(phone_field(message.get(field), field), source=ContactSource.OPENPHONE)
     activity, _ = activity_record(
         contact=contact,
         kind=ActivityKind.MESSAGE,
         direction=direction,
         openphone_id=message_id,
-        occurred_at=_when(message, payload),
-        phone_number_id=_line(message),
+        occurred_at=occurred_at_of(message, payload),
+        phone_number_id=line_of(message),
         body=message.get("text") or message.get("body") or "",
         status=status,
         openphone_conversation_id=message.get("conversationId") or None,
@@ -193,7 +149,7 @@ def _call_refetched_participants(call_id: str) -> list:
         ) from exc
     except OpenPhoneError as exc:
         if exc.retryable:
-            raise services.TransientEventError(
+            raise TransientEventError(
                 f"Call {call_id} arrived without participants and could not be re-fetched: {exc}"
             ) from exc
         raise
@@ -215,7 +171,7 @@ def _call_counterparty(call: dict) -> str | None:
     """
     participants = call.get("participants")
     if not participants and not ("from" in call or "to" in call):
-        participants = _call_refetched_participants(_required(call, "id"))
+        participants = _call_refetched_participants(required_field(call, "id"))
     if participants:
         numbers = [n for n in (try_normalize_phone(p) for p in participants if isinstance(p, str)) if n]
         if not numbers:
@@ -234,29 +190,7 @@ def _call_counterparty(call: dict) -> str | None:
         return numbers[0]
     incoming = call.get("direction") != Direction.OUTGOING
     field = "from" if incoming else "to"
-    return _phone(call.get(field), field)
-
-
-def call_recording_url(call: dict) -> str:
-    """The first finished recording's URL (v4 `recordings`, v3 `media`)."""
-    for key in ("recordings", "media"):
-        for item in call.get(key) or []:
-            url = item.get("url") if isinstance(item, dict) else item
-            if isinstance(url, str) and url and (not isinstance(item, dict) or item.get("status") in (None, "completed")):
-                return url
-    return ""
-
-
-def call_direction(call: dict) -> str:
-    """`outgoing` or `incoming` (anything but `outgoing` is a call to us, as OpenPhone has only the two)."""
-    return Direction.OUTGOING if call.get("direction") == Direction.OUTGOING else Direction.INCOMING
-
-
-def call_was_answered(call: dict) -> bool:
-    """False for a call that rang out: any status but `completed`, or an incoming call never answered."""
-    if (call.get("status") or "completed") != "completed":
-        return False
-    return call_direction(call) == Direction.OUTGOING or bool(call.get("answeredAt"))
+    return phone_field(call.get(field), field)
 
 
 def call_record_from_openphone(
@@ -281,11 +215,11 @@ def call_record_from_openphone(
     voicemail = voicemail if isinstance(voicemail, dict) else {}
     voicemail_url = voicemail.get("url") or voicemail.get("recordingUrl") or ""
     kind = ActivityKind.VOICEMAIL if voicemail_url else ActivityKind.CALL
-    duration = _duration(call.get("duration"))
+    duration = duration_of(call.get("duration"))
     if kind == ActivityKind.VOICEMAIL and voicemail.get("duration") is not None:
-        duration = _duration(voicemail.get("duration"))
-    return services.call_record(
-        call_id=_required(call, "id"),
+        duration = duration_of(voicemail.get("duration"))
+    return calls.call_record(
+        call_id=required_field(call, "id"),
         contact=contact,
         kind=kind,
         direction=direction,
@@ -301,7 +235,7 @@ def call_record_from_openphone(
 def handle_call_completed(payload: dict) -> None:
     """A call ended: a call (answered or missed) or a voicemail on the homeowner's timeline."""
     call = event_object(payload)
-    _required(call, "id")
+    required_field(call, "id")
     phone = _call_counterparty(call)
     if phone is None:
         logger.debug("Call %s is between our own lines; no homeowner to record it for", call.get("id"))
@@ -310,8 +244,8 @@ def handle_call_completed(payload: dict) -> None:
     call_record_from_openphone(
         call=call,
         contact=_contact_for(phone, source=ContactSource.INBOUND if incoming else ContactSource.OPENPHONE),
-        occurred_at=_when(call, payload),
-        phone_number_id=_line(call),
+        occurred_at=occurred_at_of(call, payload),
+        phone_number_id=line_of(call),
         voicemail=call.get("voicemail"),
     )
 
@@ -320,85 +254,31 @@ def handle_call_recording_completed(payload: dict) -> None:
     call = event_object(payload)
     url = call_recording_url(call)
     if url:
-        services.call_details_attach(call_id=_required(call, "id"), recording_url=url)
-
-
-def _lines(value) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    return [str(item).strip() for item in value or [] if str(item).strip()]
-
-
-def summary_text(obj: dict) -> str:
-    """OpenPhone's AI summary as readable text: the summary lines, then the next steps."""
-    text = "\n".join(_lines(obj.get("summary")))
-    steps = _lines(obj.get("nextSteps"))
-    if steps:
-        text += ("\n\n" if text else "") + "Next steps:\n" + "\n".join(f"- {step}" for step in steps)
-    return text
-
-
-def transcript_text(obj: dict) -> str:
-    """The dialogue as `[m:ss] Speaker: words` lines; our staff show as "Us"."""
-    lines = []
-    for turn in obj.get("dialogue") or []:
-        if not isinstance(turn, dict) or not str(turn.get("content") or "").strip():
-            continue
-        start = int(float(turn.get("start") or 0))
-        speaker = "Us" if turn.get("userId") else (format_phone(turn.get("identifier")) or "Caller")
-        lines.append(f"[{start // 60}:{start % 60:02d}] {speaker}: {str(turn['content']).strip()}")
-    return "\n".join(lines)
+        calls.call_details_attach(call_id=required_field(call, "id"), recording_url=url)
 
 
 def handle_call_summary_completed(payload: dict) -> None:
     summary = event_object(payload)
     text = summary_text(summary)
     if text:
-        services.call_details_attach(call_id=_required(summary, "callId"), summary=text)
+        calls.call_details_attach(call_id=required_field(summary, "callId"), summary=text)
 
 
 def handle_call_transcript_completed(payload: dict) -> None:
     transcript = event_object(payload)
     text = transcript_text(transcript)
     if text:
-        services.call_details_attach(call_id=_required(transcript, "callId"), transcript=text)
+        calls.call_details_attach(call_id=required_field(transcript, "callId"), transcript=text)
 
 
 # --- Contacts -------------------------------------------------------------------------------------
-
-def _openphone_contact_fields(obj: dict) -> tuple[str, str, list[str], list[str]]:
-    """First name, last name, emails and phone numbers from v3 (flat + `fields`) or REST (`defaultFields`) shapes."""
-    default = obj.get("defaultFields") if isinstance(obj.get("defaultFields"), dict) else {}
-    first = obj.get("firstName") or default.get("firstName") or ""
-    last = obj.get("lastName") or default.get("lastName") or ""
-    emails: list[str] = []
-    phones: list[str] = []
-    for items, bucket in (
-        (default.get("emails"), emails), (obj.get("emails"), emails),
-        (default.get("phoneNumbers"), phones), (obj.get("phoneNumbers"), phones),
-    ):
-        for item in items or []:
-            value = item.get("value") if isinstance(item, dict) else item
-            if isinstance(value, str) and value:
-                bucket.append(value)
-    fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else {}
-    for name, value in fields.items():
-        values = value if isinstance(value, list) else [value]
-        for item in values:
-            if not isinstance(item, str) or not item:
-                continue
-            if "mail" in name.lower():
-                emails.append(item)
-            elif "phone" in name.lower():
-                phones.append(item)
-    return str(first), str(last), emails, phones
 
 
 def handle_contact_updated(payload: dict) -> None:
     """Fill the empty name, email and OpenPhone id of the contact with that OpenPhone id or number."""
     obj = event_object(payload)
-    openphone_id = _required(obj, "id")
-    first, last, emails, phones = _openphone_contact_fields(obj)
+    openphone_id = required_field(obj, "id")
+    first, last, emails, phones = openphone_contact_fields(obj)
     contact = Contact.objects.filter(openphone_contact_id=openphone_id).first()
     for phone in phones:
         if contact is not None:
@@ -415,7 +295,7 @@ def handle_contact_updated(payload: dict) -> None:
 
 def handle_contact_deleted(payload: dict) -> None:
     """OpenPhone deleted its contact: we forget its id and keep ours."""
-    contacts_forget_openphone_contact(openphone_contact_id=_required(event_object(payload), "id"))
+    contacts_forget_openphone_contact(openphone_contact_id=required_field(event_object(payload), "id"))
 
 
 HANDLERS: dict[str, Callable[[dict], None]] = {

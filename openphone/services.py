@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import logging
 import traceback
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from contacts.models import Activity, Contact
-from contacts.services import activity_record
+from crm.queueing import task_named
 
-from .models import CallDetails, DispatchFlag, WebhookEvent, WebhookEventStatus
+from .errors import TransientEventError
+from .handlers import handler_for
+from .models import DispatchFlag, WebhookEvent, WebhookEventStatus
 
 logger = logging.getLogger(__name__)
 
@@ -28,10 +28,6 @@ MAX_ATTEMPTS = 8
 SWEEP_PENDING_AFTER = timedelta(minutes=10)
 # Events re-queued by one sweep; the next sweep takes the rest.
 SWEEP_BATCH_SIZE = 500
-
-
-class TransientEventError(Exception):
-    """Processing failed for a reason that may pass (OpenPhone unreachable, ...): try again later."""
 
 
 # Errors worth retrying: the database or a service was unavailable, not the event's fault.
@@ -48,8 +44,7 @@ DISPATCH_FLAG_TTL_SECONDS = 60
 
 
 def _queue(event_pk: int) -> None:
-    from .tasks import process_webhook_event
-
+    process_webhook_event = task_named("openphone.tasks.process_webhook_event")
     # No publish retries: with the broker down the caller fails fast; the event is stored and the
     # sweep queues it again. No queue declaration per message either: Redis needs none.
     process_webhook_event.apply_async((event_pk,), retry=False, declare=[])
@@ -87,10 +82,8 @@ FLAG_PK = 1
 
 def _dispatch_soon() -> None:
     """Queue a dispatcher; if that fails, lower the flag so the next delivery tries again."""
-    from .tasks import dispatch_webhook_events
-
     try:
-        dispatch_webhook_events.apply_async(retry=False, declare=[])
+        task_named("openphone.tasks.dispatch_webhook_events").apply_async(retry=False, declare=[])
     except Exception:
         DispatchFlag.objects.filter(pk=FLAG_PK).update(raised_at=None)
         raise
@@ -287,8 +280,6 @@ def webhook_event_process(*, event_pk: int) -> str:
     alone. A handler error marks the event failed with its traceback; a transient error keeps it
     pending (failed after MAX_ATTEMPTS) and is raised again so the task retries with backoff.
     """
-    from .handlers import handler_for
-
     transient: Exception | None = None
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update(skip_locked=True).filter(pk=event_pk).first()
@@ -337,89 +328,4 @@ def webhook_event_process(*, event_pk: int) -> str:
 
 # --- Calls: the call and its recording, summary and transcript, in any order ----------------------
 
-def _call_details_locked(call_id: str) -> CallDetails:
-    """The call's meeting row, created if needed and locked until the caller's transaction ends."""
-    details, _ = CallDetails.objects.select_for_update().get_or_create(call_id=call_id)
-    return details
 
-
-def _activity_fill(activity: Activity, **details) -> Activity:
-    """Record details on an existing call activity through the shared service (fills only what is empty)."""
-    details = {name: value for name, value in details.items() if value}
-    if not details:
-        return activity
-    line = activity.conversation.phone_number_id if activity.conversation_id else settings.OPENPHONE_PHONE_NUMBER_ID
-    updated, _ = activity_record(
-        contact=activity.contact,
-        kind=activity.kind,
-        direction=activity.direction,
-        openphone_id=activity.openphone_id,
-        occurred_at=activity.occurred_at,
-        phone_number_id=line,
-        **details,
-    )
-    return updated
-
-
-def call_record(
-    *,
-    call_id: str,
-    contact: Contact,
-    kind: str,
-    direction: str,
-    occurred_at: datetime,
-    phone_number_id: str,
-    status: str,
-    duration_seconds: int | None,
-    recording_url: str = "",
-    openphone_conversation_id: str | None = None,
-) -> tuple[Activity, bool]:
-    """Record a finished call (or voicemail) with whatever recording, summary, transcript was held for it."""
-    with transaction.atomic():
-        details = _call_details_locked(call_id)
-        activity, created = activity_record(
-            contact=contact,
-            kind=kind,
-            direction=direction,
-            openphone_id=call_id,
-            occurred_at=occurred_at,
-            phone_number_id=phone_number_id,
-            status=status,
-            duration_seconds=duration_seconds,
-            recording_url=recording_url or details.recording_url or None,
-            summary=details.summary or None,
-            transcript=details.transcript or None,
-            openphone_conversation_id=openphone_conversation_id,
-        )
-        if details.activity_id != activity.pk:
-            details.activity = activity
-            details.save(update_fields=["activity", "updated_at"])
-    return activity, created
-
-
-def call_details_attach(
-    *, call_id: str, recording_url: str = "", summary: str = "", transcript: str = ""
-) -> Activity | None:
-    """Attach a recording, summary or transcript to the call; held until the call is recorded.
-
-    Returns the call activity when it already exists (and now carries the details), else None.
-    """
-    with transaction.atomic():
-        details = _call_details_locked(call_id)
-        changed = []
-        for name, value in (("recording_url", recording_url), ("summary", summary), ("transcript", transcript)):
-            if value and not getattr(details, name):
-                setattr(details, name, value)
-                changed.append(name)
-        activity = details.activity
-        if activity is None:
-            # The call may have been recorded by another path (history sync) without this row.
-            activity = Activity.objects.filter(openphone_id=call_id).select_related("conversation").first()
-            if activity is not None:
-                details.activity = activity
-                changed.append("activity")
-        if changed:
-            details.save(update_fields=[*changed, "updated_at"])
-        if activity is None:
-            return None
-        return _activity_fill(activity, recording_url=recording_url, summary=summary, transcript=transcript)

@@ -19,17 +19,11 @@ from contacts.models import Activity, ActivityKind, ContactSource, Direction
 from contacts.phone import mask_phone, normalize_phone
 from contacts.services import activity_record, contact_apply_reply_keywords, contact_get_or_create_by_phone
 
-from . import services
+from . import calls
 from .client import MAX_PAGE_SIZE, OpenPhoneClient, OpenPhoneClientError, OpenPhoneNotFound, Page, parse_timestamp
-from .handlers import (
-    call_direction,
-    call_record_from_openphone,
-    call_recording_url,
-    call_was_answered,
-    summary_text,
-    transcript_text,
-)
+from .handlers import call_record_from_openphone
 from .models import SyncCheckpoint, SyncConversation, SyncKind, SyncStage, SyncStatus
+from .payloads import call_direction, call_recording_url, call_was_answered, summary_text, transcript_text
 
 logger = logging.getLogger(__name__)
 
@@ -389,7 +383,7 @@ def _record_call(checkpoint: SyncCheckpoint, item: SyncConversation, call: dict,
     details = details or FetchedCallDetails()
     if details.recording_url or details.summary or details.transcript:
         # Held on the call's CallDetails row first, so the call is created with them in one write.
-        services.call_details_attach(
+        calls.call_details_attach(
             call_id=call["id"], recording_url=details.recording_url, summary=details.summary,
             transcript=details.transcript,
         )

@@ -31,6 +31,7 @@ from django.db import DatabaseError, IntegrityError, connection, connections, tr
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.queueing import task_named
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
 
 from .contacts_csv import ContactRows
@@ -121,8 +122,7 @@ def _check_header(run: ImportRun, info: SourceInfo) -> None:
 
 def import_run_upload(*, upload: File, kind: str, tag_name: str = "", default_state: str = "MA", created_by) -> ImportRun:
     """An admin upload: register the run and queue properties.tasks.run_import once it is committed."""
-    from properties.tasks import run_import
-
+    run_import = task_named("properties.tasks.run_import")
     with transaction.atomic():
         run = import_run_create(
             kind=kind, upload=upload, tag_name=tag_name, default_state=default_state, created_by=created_by
