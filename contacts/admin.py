@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
@@ -305,9 +306,9 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
             return "—"
         local = timezone.localtime(at)
         days_ago = (timezone.localdate() - local.date()).days
-        day = {0: "Today", 1: "Yesterday"}.get(days_ago, local.strftime("%b %-d"))
-        label = format_html('<span class="nowrap" title="{}">{}, {}</span>', local.strftime("%A %b %-d, %Y %-I:%M %p"),
-                            day, local.strftime("%-I:%M %p"))
+        day = {0: "Today", 1: "Yesterday"}.get(days_ago) or date_format(local, "MONTH_DAY_FORMAT")
+        label = format_html('<span class="nowrap" title="{}">{}, {}</span>', date_format(local, "DATETIME_FORMAT"),
+                            day, date_format(local, "TIME_FORMAT"))
         if contact.waiting_for_reply_:
             return format_html('{} <span class="waiting-badge" title="Their message awaits our reply">waiting</span>',
                                label)

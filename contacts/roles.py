@@ -1,7 +1,7 @@
 """The two staff roles as permission groups: what office staff and managers may do in the admin.
 
-`roles_sync` creates the groups and grants what is listed here. It only ever adds, so a
-permission a manager grants by hand stays. It runs in the data migration that introduced
+`roles_sync` creates the groups and grants what is listed here. It only adds, so a permission
+granted by hand stays, except that it takes from managers what MANAGER_NEVER_VIEWS lists. It runs in the data migration that introduced
 the roles and after every `migrate`, so a model added later gets its permissions too.
 """
 from __future__ import annotations
@@ -48,15 +48,21 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, set[str]] = {
     "campaigns.campaignmembership": {"delete"},
     # The "Reprocess" action on stored OpenPhone events.
     "openphone.webhookevent": {"change"},
-    # Periodic schedules are rows managers may see and edit (DatabaseScheduler).
+    # The schedules (DatabaseScheduler rows): managers pause them and change when they run,
+    # choosing among the existing timings.
     "django_celery_beat.periodictask": {"add", "change", "delete"},
-    "django_celery_beat.crontabschedule": {"add", "change", "delete"},
-    "django_celery_beat.intervalschedule": {"add", "change", "delete"},
-    "django_celery_beat.clockedschedule": {"add", "change", "delete"},
-    "django_celery_beat.solarschedule": {"add", "change", "delete"},
 }
-# API tokens are secrets: seeing them is seeing a password.
-MANAGER_NEVER_VIEWS = {"authtoken.token", "authtoken.tokenproxy"}
+# Never granted to managers, and taken back if an earlier version granted them. API tokens are
+# secrets: seeing them is seeing a password. The schedules' building blocks (the crontab,
+# interval, solar and clocked timings a schedule points to) and Celery's task results are
+# infrastructure for superusers: a timing edited there changes every schedule that uses it.
+MANAGER_NEVER_VIEWS = {
+    "authtoken.token", "authtoken.tokenproxy",
+    "django_celery_beat.crontabschedule", "django_celery_beat.intervalschedule",
+    "django_celery_beat.clockedschedule", "django_celery_beat.solarschedule",
+    "django_celery_results.taskresult", "django_celery_results.groupresult",
+    "django_celery_results.chordcounter",
+}
 
 
 def _codenames_q(spec: dict[str, set[str]]) -> Q:
@@ -84,13 +90,17 @@ def roles_sync(*, apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
     manager = permissions.filter(
         _codenames_q(OFFICE_STAFF_PERMISSIONS) | _codenames_q(MANAGER_EXTRA_PERMISSIONS) | Q(codename__startswith="view_")
     )
+    never = Q(pk__in=[])
     for label in MANAGER_NEVER_VIEWS:
         app_label, model = label.split(".")
-        manager = manager.exclude(content_type__app_label=app_label, content_type__model=model)
+        never |= Q(content_type__app_label=app_label, content_type__model=model)
+    manager = manager.exclude(never)
 
     for name, granted in ((OFFICE_STAFF, office), (MANAGER, manager)):
         group, _ = Group.objects.using(using).get_or_create(name=name)
         group.permissions.add(*granted)
+        if name == MANAGER:
+            group.permissions.remove(*permissions.filter(never))
 
 
 def roles_sync_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs) -> None:

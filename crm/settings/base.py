@@ -19,7 +19,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "crm.apps.CrmAdminConfig",  # django.contrib.admin with the office's site (crm/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -131,6 +131,8 @@ LOGIN_URL = "dashboard:login"
 
 # --- Time and language ------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# One date style everywhere ("Mon Dec 7, 2026, 1:38 PM"): crm/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["crm.formats"]
 # The business runs on Massachusetts time: "today" for limits and reports is counted here.
 TIME_ZONE = env("TIME_ZONE", default="America/New_York")
 USE_I18N = True

@@ -74,7 +74,8 @@ def test_change_page_shows_preview_results_and_buttons(admin_client):
     assert "Hi Jane in Boston" in page and "Hello Janeé" in page
     assert "17 characters, 1 segment (GSM-7)" in page
     assert "Variant A" in page and "Variant B" in page and "100.0%" in page  # B: 1 reply of 1 sent
-    assert "A/B test on response rate" in page
+    assert "B is ahead so far: 100.0 % replied against 0.0 %, but that could still be chance." in page
+    assert "<summary>The numbers</summary>" in page and "z = 1.41, p = 0.1573" in page
     assert reverse("admin:campaigns_campaign_transition", args=[campaign.pk, "start"]) in page
     assert reverse("admin:campaigns_campaign_transition", args=[campaign.pk, "resume"]) not in page
 
