@@ -88,9 +88,7 @@ class CrmAdminSite(admin.AdminSite):
                 label = entry["model"]._meta.label_lower
                 entry["name"] = office_name(label, entry["name"])
                 models[label] = entry
-        groups = {title: [] for title, _ in OFFICE_GROUPS}
-        for title, labels in OFFICE_GROUPS:
-            groups[title] = [models.pop(label) for label in labels if label in models]
+        groups = {title: [models.pop(label) for label in labels if label in models] for title, labels in OFFICE_GROUPS}
         pages: dict[str, list[dict]] = {}
         for title, url_name, name, permission in OFFICE_PAGES:
             if permission and not request.user.has_perm(permission):
@@ -99,7 +97,7 @@ class CrmAdminSite(admin.AdminSite):
             if entry is not None:
                 pages.setdefault(title, []).append(entry)
         ordered = [(title, pages.pop(title)) for title in PAGE_GROUPS_FIRST if title in pages]
-        ordered += [(title, entries) for title, entries in groups.items()]
+        ordered += list(groups.items())
         ordered += list(pages.items())
         ordered.append((OTHER_GROUP, sorted(models.values(), key=lambda entry: entry["name"].lower())))
         return [
