@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -53,11 +54,29 @@ def _run_transition(request, campaigns, action: str) -> None:
         messages.success(request, f"{label}: {done} campaign{'' if done == 1 else 's'} updated.")
 
 
+CONFIRM_CANCEL_TEMPLATE = "admin/campaigns/campaign/cancel_confirmation.html"
+
+
+def _cancel_confirmation(modeladmin, request, campaigns, *, selected_ids=None):
+    """The page that asks before cancelling, saying what cannot be undone (like Django's delete page)."""
+    campaigns = list(campaigns)
+    context = {
+        **modeladmin.admin_site.each_context(request), "opts": modeladmin.opts, "campaigns": campaigns,
+        "pending": sum(getattr(c, "pending_count", 0) for c in campaigns),
+        "title": "Cancel this campaign?" if len(campaigns) == 1 else f"Cancel these {len(campaigns)} campaigns?",
+        "selected_ids": selected_ids, "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, CONFIRM_CANCEL_TEMPLATE, context)
+
+
 def _transition_action(action: str):
     label = TRANSITIONS[action][0]
 
     @admin.action(description=f"{label} selected campaigns", permissions=["change"])
     def run(modeladmin, request, queryset):
+        if action == "cancel" and request.POST.get("confirmed") != "yes":
+            ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+            return _cancel_confirmation(modeladmin, request, queryset, selected_ids=ids)
         _run_transition(request, queryset, action)
 
     run.__name__ = f"{action}_campaigns"
@@ -164,11 +183,13 @@ class CampaignAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def transition_view(self, request, pk: int, action: str):
-        if request.method != "POST":
+        if request.method != "POST" and action != "cancel":
             return HttpResponseNotAllowed(["POST"])
-        campaign = get_object_or_404(Campaign, pk=pk)
+        campaign = get_object_or_404(self.get_queryset(request), pk=pk)
         if action not in TRANSITIONS or not self.has_change_permission(request, campaign):
             raise PermissionDenied
+        if action == "cancel" and request.POST.get("confirmed") != "yes":
+            return _cancel_confirmation(self, request, [campaign])  # cancelling cannot be undone: ask first
         _run_transition(request, [campaign], action)
         return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[pk]))
 

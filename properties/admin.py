@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from contacts.admin import ContactAdmin, ForbiddenActionIs403Mixin, PhoneSearchMixin
@@ -68,8 +69,41 @@ class EquityFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DollarsInput(forms.TextInput):
+    """A dollar amount with room for millions, shown as "$ 1,182,000" (typed with or without $ and commas)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"class": "vDollars", "inputmode": "numeric", "size": "12", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, int):
+            return f"{value:,}"
+        return super().format_value(value)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html('<span class="dollar-sign">$</span>&nbsp;{}', super().render(name, value, attrs, renderer))
+
+
+class DollarsField(forms.IntegerField):
+    """Whole dollars: "1,182,000", "$1,182,000", "-17,000" and "($17,000)" are all understood."""
+
+    widget = DollarsInput
+    default_error_messages = {"invalid": "Enter a whole dollar amount, like 1,182,000."}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("$", "").replace(",", "").replace(" ", "")
+            if value.startswith("(") and value.endswith(")"):
+                value = "-" + value[1:-1]
+        return super().to_python(value)
+
+
 class PropertyAdminForm(forms.ModelForm):
     """Computes the normalized address key and refuses an address we already have, linking to it."""
+
+    estimated_value = DollarsField(required=False, help_text="Dollars.")
+    estimated_equity = DollarsField(required=False, help_text="Dollars; negative when under water.")
+    purchase_price = DollarsField(required=False, help_text="Dollars.")
 
     class Meta:
         model = Property
@@ -129,12 +163,12 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmi
     ]
     search_help_text = "Address, city, ZIP, parcel number (APN), owner's name (as on the deed or on file), or owner's phone typed any way"
     list_per_page = 50
-    readonly_fields = ["address_key", "created_at", "updated_at"]
+    readonly_fields = ["address_key", "value_summary", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["address", ("city", "state", "zip_code"), "address_key", "owner_name", ("apn", "subdivision"),
                            ("latitude", "longitude")]}),
         ("House", {"fields": [("property_type", "year_built"), ("square_feet", "bedrooms", "bathrooms")]}),
-        ("Value and equity", {"fields": [("estimated_value", "estimated_equity", "equity_percent"),
+        ("Value and equity", {"fields": ["value_summary", ("estimated_value", "estimated_equity", "equity_percent"),
                                          ("purchase_date", "purchase_price"), "high_equity"]}),
         ("Occupancy and market", {"fields": [("owner_occupied", "listed_for_sale", "listing_status"),
                                              "foreclosure"]}),
@@ -142,6 +176,9 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmi
     ]
     inlines = [OwnerInline]
     actions = []  # campaigns adds "Add owners to campaign…"
+
+    class Media:
+        css = {"all": ["properties/property_admin.css"]}
 
     def get_queryset(self, request):
         owners = PropertyContact.objects.select_related("contact").order_by("id")
@@ -160,7 +197,23 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmi
 
     @admin.display(description="Est. value", ordering="estimated_value")
     def value_display(self, prop):
-        return f"${prop.estimated_value:,}" if prop.estimated_value is not None else "—"
+        return _dollars(prop.estimated_value) if prop.estimated_value is not None else "—"
+
+    @admin.display(description="In short")
+    def value_summary(self, prop):
+        """The house's money as a sentence: "Worth $1,182,000; equity $820,000 (69 %); bought for $450,000 on …"."""
+        if prop is None or prop.pk is None:
+            return "—"
+        parts = []
+        if prop.estimated_value is not None:
+            parts.append(f"Worth {_dollars(prop.estimated_value)}")
+        if prop.estimated_equity is not None:
+            share = f" ({prop.equity_percent} %)" if prop.equity_percent is not None else ""
+            parts.append(f"equity {_dollars(prop.estimated_equity)}{share}")
+        if prop.purchase_price is not None:
+            when = f" on {date_format(prop.purchase_date)}" if prop.purchase_date else ""
+            parts.append(f"bought for {_dollars(prop.purchase_price)}{when}")
+        return "; ".join(parts) + "." if parts else "No value on file."
 
     @admin.display(description="Equity", ordering="equity_percent")
     def equity_display(self, prop):
@@ -175,6 +228,10 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmi
             ", ", '<a href="{}">{}</a>',
             ((reverse("admin:contacts_contact_change", args=[link.contact_id]), str(link.contact)) for link in links),
         )
+
+
+def _dollars(amount: int) -> str:
+    return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
 
 
 def _street_key(term: str) -> str:

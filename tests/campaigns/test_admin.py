@@ -3,6 +3,7 @@ import datetime
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from campaigns.admin_actions import add_property_owners_to_campaign
 from campaigns.models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
+from contacts.roles import MANAGER
 from properties.models import Property
 from tests.factories import (
     CampaignFactory,
@@ -99,7 +101,7 @@ def test_changelist_action_cancels_through_the_service(admin_client):
     running, done = CampaignFactory(status=CampaignStatus.RUNNING), CampaignFactory(status=CampaignStatus.COMPLETED)
     response = admin_client.post(
         reverse("admin:campaigns_campaign_changelist"),
-        {"action": "cancel_campaigns", "_selected_action": [running.pk, done.pk]}, follow=True,
+        {"action": "cancel_campaigns", "_selected_action": [running.pk, done.pk], "confirmed": "yes"}, follow=True,
     )
     running.refresh_from_db()
     done.refresh_from_db()
@@ -179,3 +181,46 @@ def test_membership_changelist_filters_and_search(admin_client):
     change = admin_client.get(reverse("admin:campaigns_campaignmembership_change", args=[jane.pk]))
     assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
     assert CampaignMembership.objects.count() == 2
+
+
+@pytest.fixture
+def manager_client(client):
+    """A user in the real Manager group: managers start, pause and cancel campaigns."""
+    user = UserFactory(username="dave.manager")
+    user.groups.add(Group.objects.get(name=MANAGER))
+    client.force_login(user)
+    return client
+
+
+def test_cancel_asks_first_and_says_what_cannot_be_undone(manager_client):
+    admin_client = manager_client
+    campaign = CampaignFactory(name="Fall follow-up", status=CampaignStatus.RUNNING)
+    CampaignMembershipFactory.create_batch(3, campaign=campaign, status=MembershipStatus.PENDING)
+    cancel = reverse("admin:campaigns_campaign_transition", args=[campaign.pk, "cancel"])
+    change_page = admin_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+    assert f'href="{cancel}"' in change_page  # a link to the question, not a one-click form
+
+    for ask in (admin_client.get(cancel), admin_client.post(cancel)):  # without the answer, only the question
+        page = ask.content.decode()
+        assert ask.status_code == 200 and "Cancel this campaign?" in page
+        assert "This cannot be undone." in page and "The 3 members still waiting for its text will not be texted." in page
+        assert "use <em>Pause</em>" in page
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.RUNNING
+
+    admin_client.post(cancel, {"confirmed": "yes"})
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.CANCELLED
+
+
+def test_cancel_action_on_the_list_asks_first(manager_client):
+    admin_client = manager_client
+    first, second = CampaignFactory(status=CampaignStatus.RUNNING), CampaignFactory(status=CampaignStatus.PAUSED)
+    ask = admin_client.post(reverse("admin:campaigns_campaign_changelist"),
+                            {"action": "cancel_campaigns", "_selected_action": [first.pk, second.pk]})
+    page = ask.content.decode()
+    assert "Cancel these 2 campaigns?" in page and "This cannot be undone." in page
+    assert page.count('name="_selected_action"') == 2 and 'name="confirmed" value="yes"' in page
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == (CampaignStatus.RUNNING, CampaignStatus.PAUSED)
