@@ -111,6 +111,9 @@ def test_manager_can_see_user_accounts(manager_client):
         ("auth.view_user", False, True),
         ("authtoken.view_token", False, False),  # tokens are secrets
         ("django_celery_beat.change_periodictask", False, True),
+        ("django_celery_beat.view_crontabschedule", False, False),  # building blocks: superusers only
+        ("django_celery_beat.change_intervalschedule", False, False),
+        ("django_celery_results.view_taskresult", False, False),
     ],
 )
 def test_role_permissions(perm, office, manager):
