@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from contacts.models import ActivityKind, Direction
-from tests.browser import admin_log_in
+from tests.browser import admin_log_in, save_screenshot
 from tests.factories import ActivityFactory, ContactFactory, PropertyContactFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,3 +53,4 @@ def test_staff_find_a_homeowner_by_phone_and_read_the_timeline(live_server, home
     )
     assert "bulkhead crack" in entries.nth(1).inner_text()
     assert page.locator("#id_phone").input_value() == "(617) 555-0123"
+    save_screenshot(page, "contact", readme=True)  # the README's picture of a homeowner's page

@@ -1,20 +1,16 @@
 """A manager signs in through the dashboard's form in Chromium and reads the dashboard; a screenshot is kept."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from contacts.models import Activity, ActivityKind, Direction
 from dashboard.selectors import Period, business_today
+from tests.browser import ARTIFACTS, save_screenshot
 
 from . import recent_activity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTIFACTS = Path(settings.BASE_DIR) / "artifacts"
 
 
 def test_manager_sees_the_chart_and_todays_figures(live_server, browser, manager):
@@ -48,8 +44,7 @@ def test_manager_sees_the_chart_and_todays_figures(live_server, browser, manager
     assert page.locator('[data-figure="today-texts-sent"]').inner_text() == f"{sent_today:,}"
     assert page.locator('[data-figure="period-2-texts-sent"]').inner_text() == f"{sent_30:,}"
 
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    save_screenshot(page, "dashboard", readme=True, full_page=True)
     page.emulate_media(media="print")
     page.screenshot(path=str(ARTIFACTS / "dashboard-print.png"), full_page=True)
     assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
