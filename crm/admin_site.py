@@ -10,6 +10,7 @@ module imports no app.
 """
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import capfirst
@@ -50,6 +51,13 @@ OFFICE_PAGES: list[tuple[str, str, str, str | None]] = [
 PAGE_GROUPS_FIRST = ("Inbox",)  # page groups shown before the model groups; the others after them
 
 OTHER_GROUP = "Administration"
+# Apps whose lists are the system's machinery rather than the office's work: whatever of theirs a
+# user may see is listed under OTHER_GROUP. Lists of any other app that OFFICE_GROUPS does not name
+# join the group titled like their app (contacts' are "Homeowners"), or a group of their own.
+INFRASTRUCTURE_APPS = {
+    "auth", "authtoken", "django_celery_beat", "django_celery_results", "openphone", "axes", "otp_totp",
+    "otp_static", "django_otp", "two_factor", "sites", "admin",
+}
 
 
 def office_name(label_lower: str, default: str) -> str:
@@ -96,10 +104,18 @@ class CrmAdminSite(admin.AdminSite):
             entry = _page_entry(url_name, name)
             if entry is not None:
                 pages.setdefault(title, []).append(entry)
+        other = []
+        for label, entry in sorted(models.items(), key=lambda item: item[1]["name"].lower()):
+            app_label = label.split(".")[0]
+            if app_label in INFRASTRUCTURE_APPS:
+                other.append(entry)
+            else:
+                groups.setdefault(apps.get_app_config(app_label).verbose_name, []).append(entry)
         ordered = [(title, pages.pop(title)) for title in PAGE_GROUPS_FIRST if title in pages]
-        ordered += list(groups.items())
+        ordered += [(title, entries) for title, entries in groups.items() if title != "Schedules"]
         ordered += list(pages.items())
-        ordered.append((OTHER_GROUP, sorted(models.values(), key=lambda entry: entry["name"].lower())))
+        ordered.append(("Schedules", groups.get("Schedules", [])))
+        ordered.append((OTHER_GROUP, other))
         return [
             {"name": title, "app_label": _slug(title), "app_url": entries[0]["admin_url"] or "",
              "has_module_perms": True, "models": entries}
