@@ -104,6 +104,18 @@ def test_list_titles_say_what_the_list_holds(client):
     assert "<h1>Properties</h1>" in client.get(reverse("admin:properties_property_changelist")).content.decode()
 
 
+def test_the_way_back_names_the_list_as_the_office_knows_it(client):
+    from tests.factories import ContactFactory
+
+    _log_in(client, OFFICE_STAFF)
+    contact = ContactFactory(first_name="Maureen", last_name="Kelly")
+    html = client.get(reverse("admin:contacts_contact_change", args=[contact.pk])).content.decode()
+    crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', html, re.S)[1]
+    changelist = reverse("admin:contacts_contact_changelist")
+    assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", crumbs)).strip() == "Home &rsaquo; Homeowners &rsaquo; Maureen Kelly"
+    assert f'<a href="{changelist}">Homeowners</a>' in crumbs
+
+
 def test_view_site_opens_the_dashboard(client):
     _log_in(client, OFFICE_STAFF)
     html = client.get(INDEX).content.decode()
