@@ -228,6 +228,9 @@ class CampaignMembershipAdmin(admin.ModelAdmin):
 
     list_display = ["contact_link", "campaign", "variant", "status", "sent_at", "replied_at", "reply_category",
                     "attempts"]
+    # The first column is a link to the homeowner; the membership's own page opens from its status
+    # (a link inside a link would leave an empty link for screen readers).
+    list_display_links = ["status"]
     list_filter = ["status", "variant", "reply_category", "campaign"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone", "campaign__name"]
     list_select_related = ["contact", "campaign"]

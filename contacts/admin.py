@@ -21,6 +21,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
+from crm.admin_a11y import LabelledInlineFormSet
+
 from .admin_send_text import SendTextAdminMixin
 from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag
 from .phone import format_phone
@@ -141,6 +143,7 @@ class AddTagForm(forms.Form):
 
 class ContactPhoneInline(admin.TabularInline):
     model = ContactPhone
+    formset = LabelledInlineFormSet  # each row's inputs named after their column
     form = ContactPhoneForm
     extra = 0
     can_delete = False  # a person's numbers are kept, never dropped
@@ -152,6 +155,7 @@ class ContactPhoneInline(admin.TabularInline):
 
 class OptOutEventInline(admin.TabularInline):
     model = OptOutEvent
+    formset = LabelledInlineFormSet  # each row's inputs named after their column
     extra = 0
     can_delete = False
     fields = ["occurred_at", "opted_out", "reason", "source", "by_user"]

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from contacts.admin import ContactAdmin, ForbiddenActionIs403Mixin, PhoneSearchMixin
 from contacts.phone import format_phone
+from crm.admin_a11y import LabelledInlineFormSet, NamedBlankAllValuesFilter
 
 from . import import_admin  # noqa: F401 - registers ImportRun: upload, runs, rejects
 from .addresses import address_key
@@ -133,6 +134,7 @@ class PropertyAdminForm(forms.ModelForm):
 
 class OwnerInline(admin.TabularInline):
     model = PropertyContact
+    formset = LabelledInlineFormSet  # each row's inputs named after their column
     fk_name = "property"
     extra = 0
     autocomplete_fields = ["contact"]
@@ -156,7 +158,8 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmi
         "address", "city", "zip_code", "property_type", "year_built", "value_display", "equity_display",
         "owner_occupied", "owner_list",
     ]
-    list_filter = ["city", YearBuiltFilter, "owner_occupied", EquityFilter, "property_type", "foreclosure"]
+    list_filter = ["city", YearBuiltFilter, "owner_occupied", EquityFilter, ("property_type", NamedBlankAllValuesFilter),
+                   "foreclosure"]
     search_fields = [
         "address", "city", "=zip_code", "=apn", "owner_name", "contact_links__contact__first_name",
         "contact_links__contact__last_name",
@@ -251,6 +254,7 @@ def _street_key(term: str) -> str:
 
 class PropertyContactInline(admin.TabularInline):
     model = PropertyContact
+    formset = LabelledInlineFormSet  # each row's inputs named after their column
     fk_name = "contact"
     extra = 0
     autocomplete_fields = ["property"]

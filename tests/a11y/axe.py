@@ -21,13 +21,14 @@ def axe_violations(page) -> list[dict]:
     return [v for v in result["violations"] if v["impact"] in BLOCKING]
 
 
-def describe(violations: list[dict]) -> list[str]:
-    """One line per failing element: rule id, impact, CSS target and what to do."""
+def describe(violations: list[dict], examples: int = 3) -> list[str]:
+    """One line per failing rule: rule id, impact, how many elements, the first CSS targets, what to do."""
     lines = []
     for v in violations:
-        for node in v["nodes"]:
-            target = " ".join(" > ".join(t) if isinstance(t, list) else t for t in node["target"])
-            lines.append(f"{v['id']} ({v['impact']}) at {target}: {v['help']} [{v['helpUrl']}]")
+        targets = [" ".join(" > ".join(t) if isinstance(t, list) else t for t in node["target"]) for node in v["nodes"]]
+        more = f" and {len(targets) - examples} more" if len(targets) > examples else ""
+        lines.append(f"{v['id']} ({v['impact']}), {len(targets)} element(s): {v['help']} at "
+                     + " | ".join(targets[:examples]) + more + f" [{v['helpUrl']}]")
     return lines
 
 
