@@ -1,0 +1,78 @@
+"""Keyboard only: everything on the contact page and the dashboard is reached with Tab, in page order,
+with a visible focus ring; and a homeowner can be texted from the contact page without a mouse."""
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from contacts.models import Activity
+from tests.browser import admin_log_in
+
+from .axe import DESKTOP, PHONE
+from .keyboard import tab_walk
+from .seed import MANAGER_USER, OFFICE_USER, seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# A Tuesday noon in Massachusetts: inside the hours texts may go out.
+TUESDAY_NOON = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=ZoneInfo("America/New_York"))
+
+
+def assert_all_reachable_in_order(total: int, stops) -> None:
+    reached = [s.kbd for s in stops if s.kbd is not None]
+    assert total > 10, "the page has hardly anything to focus: wrong page?"
+    missing = sorted(set(range(total)) - set(reached))
+    assert not missing, f"{len(missing)} of {total} focusable elements are never reached with Tab: {missing[:10]}"
+    assert reached == sorted(reached), "Tab does not follow the page's reading order"
+    assert not [s for s in stops if s.tabindex and s.tabindex.lstrip("-").isdigit() and int(s.tabindex) > 0]
+    no_ring = [f"{s.tag}#{s.id} “{s.name}”" for s in stops if not s.ring]
+    assert not no_ring, f"focus is invisible on: {no_ring}"
+
+
+@time_machine.travel(TUESDAY_NOON, tick=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_office_staff_text_a_homeowner_with_the_keyboard_alone(viewport, live_server, browser, outbox):
+    ids = seed()
+    page = browser.new_page(viewport=viewport)
+    admin_log_in(page, live_server, OFFICE_USER)
+    page.goto(f"{live_server.url}/admin/contacts/contact/{ids['contact']}/change/")
+    page.wait_for_selector(".select2-container")
+
+    total, stops = tab_walk(page)
+    assert_all_reachable_in_order(total, stops)
+    names = [s.id or s.name for s in stops]
+    # Reading order: the homeowner's form and its Save buttons, then the text box, its button, the timeline.
+    box = names.index("id_body")
+    assert "Save" in [s.name for s in stops[:box]]
+    assert stops[box + 1].name == "Send text"
+    assert stops[box + 2].name == "Timeline entries, newest first"  # the scrolling timeline takes focus
+
+    # Now use it: Tab to the text box from the top, type, Tab to "Send text", press Enter.
+    page.evaluate("() => document.activeElement.blur()")
+    for _ in range(box + 1):
+        page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "id_body"
+    page.keyboard.type("Hi Maureen, can we stop by Thursday at 10?")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.value") == "Send text"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".messagelist .success")
+    assert [(m.to, m.body) for m in outbox] == [("+16175550142", "Hi Maureen, can we stop by Thursday at 10?")]
+    assert Activity.objects.filter(contact_id=ids["contact"], body__startswith="Hi Maureen, can we").count() == 1
+    page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/reports/monthly/"], ids=["dashboard", "report"])
+def test_manager_reaches_everything_on_the_dashboard_with_the_keyboard(path, viewport, live_server, browser):
+    seed()
+    page = browser.new_page(viewport=viewport)
+    admin_log_in(page, live_server, MANAGER_USER)
+    page.goto(live_server.url + path)
+    total, stops = tab_walk(page)
+    assert_all_reachable_in_order(total, stops)
+    assert stops[0].name.startswith("Attack-a-Crack")  # the top bar comes first
+    page.close()
