@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from contacts.admin import ContactAdmin
+from contacts.selectors import line_label
 
 from . import selectors, services
 from .admin_actions import add_contacts_to_campaign, add_property_owners_to_campaign
@@ -87,7 +88,7 @@ def _transition_action(action: str):
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
-    list_display = ["name", "status", "progress", "today", "response_rate", "starts_on", "phone_number_id"]
+    list_display = ["name", "status", "progress", "today", "response_rate", "starts_on", "line"]
     list_filter = ["status"]
     search_fields = ["name"]
     readonly_fields = ["status", "created_by", "created_at", "results", "preview"]
@@ -117,6 +118,10 @@ class CampaignAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="Line", ordering="phone_number_id")
+    def line(self, campaign) -> str:
+        return line_label(campaign.phone_number_id)
 
     @admin.display(description="Sent / enrolled")
     def progress(self, campaign) -> str:
@@ -266,3 +271,17 @@ _offer_action(ContactAdmin, add_contacts_to_campaign, after=2)
 for _model, _model_admin in admin.site._registry.items():
     if _model._meta.label == "properties.Property":
         _offer_action(type(_model_admin), add_property_owners_to_campaign, after=0)
+
+
+
+def contact_campaigns_section(request, contact) -> str:
+    """The campaigns a homeowner is in, with their state, for the side of the contact page.
+
+    Campaigns adds this to the contacts admin itself (ContactAdmin.side_sections): contacts knows
+    nothing of campaigns.
+    """
+    memberships = CampaignMembership.objects.filter(contact=contact).select_related("campaign").order_by("-id")
+    return render_to_string("admin/campaigns/contact_campaigns.html", {"memberships": memberships}, request=request)
+
+
+ContactAdmin.side_sections = [*ContactAdmin.side_sections, contact_campaigns_section]

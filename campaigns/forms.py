@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from contacts.models import Tag
+from contacts.selectors import line_labels
 
 from .merge_fields import MERGE_FIELDS, validate_template
 from .models import Campaign
@@ -39,6 +40,18 @@ class CampaignForm(forms.ModelForm):
             "send_window_start": "Recipient's local time; the legal window (8:00–20:00 in MA, 8:00–21:00 federal) "
             "always applies on top.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Our lines by name and number; the current value stays listed even if OpenPhone no longer has it.
+        labels = dict(line_labels())
+        current = self.initial.get("phone_number_id") or self.instance.phone_number_id
+        if current and current not in labels:
+            labels[current] = current
+        if labels and "phone_number_id" in self.fields:
+            self.fields["phone_number_id"].widget = forms.Select(
+                choices=sorted(labels.items(), key=lambda item: item[1].lower())
+            )
 
     def clean_template_a(self):
         template = self.cleaned_data["template_a"]

@@ -26,7 +26,13 @@ from crm.admin_a11y import LabelledInlineFormSet
 from .admin_send_text import SendTextAdminMixin
 from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag
 from .phone import format_phone
-from .selectors import TIMELINE_LIMIT, contact_timeline, contacts_matching_phone, contacts_with_list_facts
+from .selectors import (
+    TIMELINE_LIMIT,
+    contact_timeline,
+    contacts_matching_phone,
+    contacts_with_list_facts,
+    line_label,
+)
 from .services import contact_bulk_opt_out, contact_keep_main_phone, contacts_add_tag
 
 # Names listed on an action's confirmation page before "and N more".
@@ -454,10 +460,24 @@ def _csv_row(contact: Contact) -> list[str]:
     ]
 
 
+class ConversationLineFilter(admin.SimpleListFilter):
+    """Conversations by our line, listed by the line's name and number."""
+
+    title = "line"
+    parameter_name = "phone_number_id"
+
+    def lookups(self, request, model_admin):
+        ids = Conversation.objects.order_by().values_list("phone_number_id", flat=True).distinct()
+        return sorted(((pn, line_label(pn)) for pn in ids), key=lambda item: item[1].lower())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(phone_number_id=self.value()) if self.value() else queryset
+
+
 @admin.register(Conversation)
 class ConversationAdmin(PhoneSearchMixin, admin.ModelAdmin):
-    list_display = ["contact", "phone_number_id", "last_activity_at", "waiting_for_reply"]
-    list_filter = ["waiting_for_reply", "phone_number_id"]
+    list_display = ["contact", "line", "last_activity_at", "waiting_for_reply"]
+    list_filter = ["waiting_for_reply", ConversationLineFilter]
     list_select_related = ["contact"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone"]
     autocomplete_fields = ["contact"]
@@ -466,6 +486,10 @@ class ConversationAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
     def phone_matches(self, contacts) -> Q:
         return Q(contact__in=contacts)
+
+    @admin.display(description="Line", ordering="phone_number_id")
+    def line(self, conversation):
+        return line_label(conversation.phone_number_id)
 
 
 @admin.register(Activity)
@@ -486,3 +510,6 @@ class ActivityAdmin(PhoneSearchMixin, admin.ModelAdmin):
     def short_body(self, activity):
         return Truncator(activity.body or activity.summary).chars(80)
 
+
+
+from . import admin_office  # noqa: E402,F401  (registers lines, media and scheduled texts)

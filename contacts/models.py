@@ -315,3 +315,148 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.direction} {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# --- Our lines, photos texted to us, texts scheduled for later -------------------------------------
+
+
+class Line(models.Model):
+    """One of our OpenPhone lines, so screens show "Front office (+1 617-555-0100)" instead of its PN id.
+
+    Filled from GET /v1/phone-numbers by `manage.py sync_openphone` and the first time a call
+    needs the list (openphone/lines.py); staff may rename a line in the admin.
+    """
+
+    openphone_id = models.CharField(max_length=64, unique=True, help_text="OpenPhone's id for the line (PN...).")
+    number = models.CharField(max_length=16, blank=True, help_text="The line's number in E.164.")
+    name = models.CharField(max_length=100, blank=True, help_text="What the office calls it (\"Front office\").")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "number", "openphone_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number="") | Q(number__regex=r"^\+[1-9][0-9]{1,14}$"), name="line_number_is_e164"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        number = format_line_number(self.number)
+        if self.name and number:
+            return f"{self.name} ({number})"
+        return self.name or number or self.openphone_id
+
+
+def format_line_number(e164: str | None) -> str:
+    """A line's number as shown beside its name: "+1 617-555-0100"."""
+    import phonenumbers
+
+    if not e164:
+        return ""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def activity_media_storage():
+    """Where copies of texted photos live: STORAGES["activity_media"] if set, else a private folder."""
+    from django.core.files.storage import storages
+
+    from .media_storage import PrivateMediaStorage
+
+    if "activity_media" in settings.STORAGES:
+        return storages["activity_media"]
+    return PrivateMediaStorage()
+
+
+class MediaStatus(models.TextChoices):
+    PENDING = "pending", "Being copied"
+    COPIED = "copied", "Copied"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Copy failed"
+
+
+class ActivityMedia(models.Model):
+    """A photo, recording or video attached to a text, and our own copy of it.
+
+    OpenPhone's links may not last, so a task copies each file into our private storage; a
+    refused (too large, wrong type, unsafe address) or failed copy keeps its reason in `error`.
+    """
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="media")
+    source_url = models.URLField(max_length=2000, help_text="Where OpenPhone said the file is.")
+    content_type = models.CharField(
+        max_length=100, blank=True, help_text="The type OpenPhone announced, then the one the server answered with."
+    )
+    size = models.PositiveIntegerField(null=True, blank=True, help_text="Bytes; None until copied.")
+    file = models.FileField(
+        upload_to="activity-media/%Y/%m/", storage=activity_media_storage, blank=True, max_length=255,
+        help_text="Our copy; served only to staff through the admin, never from a public URL.",
+    )
+    status = models.CharField(max_length=16, choices=MediaStatus.choices, default=MediaStatus.PENDING)
+    error = models.CharField(max_length=255, blank=True, help_text="Why the copy was refused or failed.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    copied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["activity", "id"]
+        verbose_name = "photo or media file"
+        verbose_name_plural = "photos and media files"
+        constraints = [
+            # A replayed webhook or a second sync must not attach the same file twice.
+            models.UniqueConstraint(fields=["activity", "source_url"], name="activity_media_once_per_url"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type or 'file'} on activity {self.activity_id} ({self.get_status_display()})"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ScheduledTextStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUSED = "refused", "Not sent"
+
+
+class ScheduledText(models.Model):
+    """A text staff wrote to go out later (at the opening of the homeowner's send window).
+
+    `scheduled_texts_send_due` sends it through `message_send` at `send_at`, which checks
+    opt-out, hold and window again then; a refusal is kept with its reason.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="scheduled_texts")
+    body = models.TextField()
+    send_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=ScheduledTextStatus.choices, default=ScheduledTextStatus.SCHEDULED)
+    activity = models.ForeignKey(
+        Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The text as sent; None until it went out.",
+    )
+    error = models.CharField(max_length=255, blank=True, help_text="Why it was not sent.")
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["send_at", "id"]
+        indexes = [
+            # The every-minute task's query: scheduled texts whose time has come.
+            models.Index(fields=["send_at"], name="scheduled_text_due_idx", condition=Q(status="scheduled")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Text to {self.conversation.contact} at {self.send_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"

@@ -22,6 +22,11 @@ OFFICE_STAFF_PERMISSIONS: dict[str, set[str]] = {
     "contacts.activity": {"view", "add", "change"},
     "contacts.conversation": {"view", "add", "change"},
     "contacts.optoutevent": {"view"},
+    # Lines: office staff rename them; they come from OpenPhone. Texted photos: view only (the
+    # copy task writes them). Scheduled texts: view, and change to cancel one.
+    "contacts.line": {"view", "change"},
+    "contacts.activitymedia": {"view"},
+    "contacts.scheduledtext": {"view", "add", "change"},
     "properties.property": {"view", "add", "change"},
     "properties.propertycontact": {"view", "add", "change"},
     "campaigns.campaign": {"view"},
@@ -42,6 +47,9 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, set[str]] = {
     "contacts.conversation": {"delete"},
     "contacts.optoutevent": {"delete"},
     "contacts.tag": {"delete"},
+    # Deleting a person deletes their texts' media and scheduled texts with them.
+    "contacts.activitymedia": {"delete"},
+    "contacts.scheduledtext": {"delete"},
     "properties.property": {"delete"},
     "properties.propertycontact": {"delete"},
     "campaigns.campaign": {"add", "change", "delete"},

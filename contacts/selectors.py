@@ -34,10 +34,12 @@ def contact_get_by_phone(*, phone: str) -> Contact | None:
 
 
 def contact_timeline(*, contact: Contact, limit: int | None = TIMELINE_LIMIT) -> QuerySet[Activity]:
-    """The contact's activities, newest first, with who sent them."""
+    """The contact's activities, newest first, with who sent them and their media."""
     # A campaign text names its campaign; the link is kept on the campaign's side (its reverse accessor).
     qs = Activity.objects.filter(contact=contact).select_related(
         "sent_by", "conversation", "campaign_membership__campaign"
+    ).prefetch_related(
+        "media"
     ).order_by(
         "-occurred_at", "-id"
     )
@@ -140,3 +142,62 @@ def conversation_list() -> QuerySet[Conversation]:
     return Conversation.objects.select_related("contact").order_by(
         F("last_activity_at").desc(nulls_last=True), "-id"
     )
+
+
+# --- Our lines --------------------------------------------------------------------------------
+
+LINE_LABELS_CACHE_KEY = "contacts:line-labels"
+# Lines change rarely and lines_upsert clears the cache when they do; the timeout only bounds a
+# rename made straight in the database.
+LINE_LABELS_CACHE_SECONDS = 10 * 60
+
+
+def line_labels() -> dict[str, str]:
+    """Every known line's id -> "Front office (+1 617-555-0100)" (cached; one query on a miss)."""
+    from django.core.cache import cache
+
+    from .models import Line
+
+    labels = cache.get(LINE_LABELS_CACHE_KEY)
+    if labels is None:
+        labels = {line.openphone_id: str(line) for line in Line.objects.all()}
+        cache.set(LINE_LABELS_CACHE_KEY, labels, LINE_LABELS_CACHE_SECONDS)
+    return labels
+
+
+def line_label(phone_number_id: str | None) -> str:
+    """How people know the line: its name and number, or its id while we know no more."""
+    if not phone_number_id:
+        return ""
+    return line_labels().get(phone_number_id, phone_number_id)
+
+
+def line_labels_forget() -> None:
+    """Drop the cached labels (after lines change)."""
+    from django.core.cache import cache
+
+    cache.delete(LINE_LABELS_CACHE_KEY)
+
+
+def contact_reply_lines(*, contact: Contact) -> list[tuple[str, str]]:
+    """The lines staff may answer this homeowner from, as (id, label): their conversations' lines,
+    the most recent first, or the default line when they have no conversation yet."""
+    from django.conf import settings
+
+    lines = list(
+        Conversation.objects.filter(contact=contact)
+        .order_by(F("last_activity_at").desc(nulls_last=True), "-id")
+        .values_list("phone_number_id", flat=True)
+    )
+    if not lines and settings.OPENPHONE_PHONE_NUMBER_ID:
+        lines = [settings.OPENPHONE_PHONE_NUMBER_ID]
+    return [(pn, line_label(pn)) for pn in dict.fromkeys(lines)]
+
+
+def contact_scheduled_texts(*, contact: Contact):
+    """The homeowner's scheduled texts still to go out, soonest first."""
+    from .models import ScheduledText, ScheduledTextStatus
+
+    return ScheduledText.objects.filter(
+        conversation__contact=contact, status__in=[ScheduledTextStatus.SCHEDULED, ScheduledTextStatus.SENDING]
+    ).select_related("conversation", "created_by").order_by("send_at", "id")

@@ -142,3 +142,28 @@ def is_within_window(
         if not (start <= local < end):
             return False
     return True
+
+
+def next_window_opening(
+    locale: RecipientLocale, after: datetime.datetime, days_ahead: int = 8
+) -> datetime.datetime | None:
+    """The first moment at or after `after` inside the recipient's window in every zone they may be in.
+
+    `after` itself when it already is; otherwise the latest zone's opening that day or the next
+    (8:00 AM their time for most states). None when their zone is unknown: we cannot tell.
+    """
+    if not locale.zones:
+        return None
+    if is_within_window(locale, after):
+        return after
+    start, _ = allowed_window(locale)
+    candidates = []
+    for zone in locale.zones:
+        local_day = after.astimezone(ZoneInfo(zone)).date()
+        for offset in range(days_ahead):
+            day = local_day + datetime.timedelta(days=offset)
+            candidates.append(datetime.datetime.combine(day, start, tzinfo=ZoneInfo(zone)))
+    for moment in sorted(c for c in candidates if c > after):
+        if is_within_window(locale, moment):
+            return moment.astimezone(datetime.UTC)
+    return None

@@ -5,7 +5,7 @@ Each function is one transaction; callers pass keyword arguments only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -580,3 +580,297 @@ def activity_record(
                 Q(last_activity_at__isnull=True) | Q(last_activity_at__lte=activity.occurred_at)
             ).update(**fields)
     return activity, created
+
+
+# --- Lines, texted media, scheduled texts, logged calls (the office inbox) --------------------------
+
+def lines_upsert(*, lines: Iterable[dict]) -> int:
+    """Record our OpenPhone lines as OpenPhone lists them: dicts with `id`, `number` and `name`.
+
+    A new line is created; a known one gets OpenPhone's number, and its name unless OpenPhone
+    gives none. Items without a PN id are skipped. Returns how many rows were created or changed.
+    """
+    from .models import Line
+    from .phone import try_normalize_phone
+    from .selectors import line_labels_forget
+
+    changed = 0
+    with transaction.atomic():
+        known = {line.openphone_id: line for line in Line.objects.select_for_update()}
+        for item in lines:
+            pn = str(item.get("id") or "").strip()
+            if not pn.startswith("PN") or len(pn) > 64:
+                continue
+            number = try_normalize_phone(item.get("number") if isinstance(item.get("number"), str) else None) or ""
+            name = str(item.get("name") or "").strip()[:100]
+            line = known.get(pn)
+            if line is None:
+                known[pn] = Line.objects.create(openphone_id=pn, number=number, name=name)
+                changed += 1
+                continue
+            wanted = {"number": number or line.number, "name": name or line.name}
+            if any(getattr(line, k) != v for k, v in wanted.items()):
+                for k, v in wanted.items():
+                    setattr(line, k, v)
+                line.save(update_fields=[*wanted, "updated_at"])
+                changed += 1
+        if changed:
+            transaction.on_commit(line_labels_forget)
+    return changed
+
+
+# The kinds of file we keep a copy of: photos of the crack, voice notes, short videos.
+MEDIA_ALLOWED_TYPE_PREFIXES = ("image/", "audio/", "video/")
+# Largest file we copy: OpenPhone's own MMS limit is far below this; bigger means something is wrong.
+MEDIA_MAX_BYTES = 10 * 1024 * 1024
+
+
+def activity_media_add(*, activity: Activity, items: Iterable[tuple[str, str]]) -> list[int]:
+    """Attach the media of a text, as (url, announced content type) pairs; returns the ids of new rows.
+
+    Idempotent: a url already attached to the activity is skipped (replayed webhooks, a sync after
+    the webhook). The caller queues the copy of each returned id once this transaction commits.
+    """
+    from .models import ActivityMedia
+
+    created: list[int] = []
+    with transaction.atomic():
+        known = set(ActivityMedia.objects.filter(activity=activity).values_list("source_url", flat=True))
+        for url, content_type in items:
+            url = (url or "").strip()
+            if not url or url in known or len(url) > 2000:
+                continue
+            known.add(url)
+            media = ActivityMedia.objects.create(
+                activity=activity, source_url=url, content_type=(content_type or "").strip().lower()[:100]
+            )
+            created.append(media.pk)
+    return created
+
+
+def activity_media_store_copy(*, media_id: int, content: bytes, content_type: str) -> bool:
+    """Keep our copy of a media file; False (nothing written) if it was already copied.
+
+    The type must be an image, audio or video type and the size within MEDIA_MAX_BYTES: the
+    fetcher checks both while downloading, and this checks them again so no caller can skip them.
+    """
+    from django.core.files.base import ContentFile
+
+    from .models import ActivityMedia, MediaStatus
+
+    content_type = (content_type or "").split(";")[0].strip().lower()
+    if not content_type.startswith(MEDIA_ALLOWED_TYPE_PREFIXES):
+        return activity_media_refuse(media_id=media_id, error=f"Not a photo, audio or video file ({content_type}).")
+    if len(content) > MEDIA_MAX_BYTES:
+        return activity_media_refuse(media_id=media_id, error="Larger than 10 MB.")
+    extension = _MEDIA_EXTENSIONS.get(content_type, "")
+    with transaction.atomic():
+        media = ActivityMedia.objects.select_for_update().get(pk=media_id)
+        if media.status == MediaStatus.COPIED:
+            return False
+        media.file.save(f"{media.activity_id}-{media.pk}{extension}", ContentFile(content), save=False)
+        media.content_type = content_type[:100]
+        media.size = len(content)
+        media.status = MediaStatus.COPIED
+        media.error = ""
+        media.copied_at = timezone.now()
+        media.save(update_fields=["file", "content_type", "size", "status", "error", "copied_at"])
+    return True
+
+
+_MEDIA_EXTENSIONS = {
+    "image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp", "image/heic": ".heic",
+    "audio/mpeg": ".mp3", "audio/amr": ".amr", "audio/mp4": ".m4a", "audio/wav": ".wav", "video/mp4": ".mp4",
+    "video/3gpp": ".3gp", "video/quicktime": ".mov",
+}
+
+
+def activity_media_refuse(*, media_id: int, error: str, failed: bool = False) -> bool:
+    """Record why a media file was not copied: refused (unsafe, too large, wrong type) or failed (fetch).
+
+    A copy already made stays; returns False then.
+    """
+    from .models import ActivityMedia, MediaStatus
+
+    with transaction.atomic():
+        media = ActivityMedia.objects.select_for_update().get(pk=media_id)
+        if media.status == MediaStatus.COPIED:
+            return False
+        media.status = MediaStatus.FAILED if failed else MediaStatus.REFUSED
+        media.error = error[:255]
+        media.attempts += 1
+        media.save(update_fields=["status", "error", "attempts"])
+    return True
+
+
+def activity_media_attempt(*, media_id: int) -> int:
+    """Count one more copy attempt (before a retry); returns the count."""
+    from django.db.models import F
+
+    from .models import ActivityMedia
+
+    ActivityMedia.objects.filter(pk=media_id).update(attempts=F("attempts") + 1)
+    return ActivityMedia.objects.values_list("attempts", flat=True).get(pk=media_id)
+
+
+def _contact_hold_reason(contact: Contact) -> str:
+    """Why texts to the homeowner are paused, if another part of the system holds them (issue 14)."""
+    held_at = getattr(contact, "held_at", None)
+    if held_at:
+        reason = getattr(contact, "held_reason", "") or "on hold"
+        return f"{contact} is on hold since {timezone.localtime(held_at):%b %-d, %Y} ({reason})."
+    return ""
+
+
+def contact_texting_blocked(*, contact: Contact) -> str:
+    """Why staff cannot text this homeowner now (opted out, held, no number), or "" when they can."""
+    if contact.opted_out:
+        since = f" on {timezone.localtime(contact.opted_out_at):%b %-d, %Y}" if contact.opted_out_at else ""
+        reason = f" ({contact.opted_out_reason})" if contact.opted_out_reason else ""
+        return f"This homeowner opted out of texts{since}{reason}: texts to them are refused."
+    hold = _contact_hold_reason(contact)
+    if hold:
+        return hold
+    if not contact.phone:
+        return "This contact has no mobile number to text."
+    return ""
+
+
+def scheduled_text_create(*, conversation, body: str, by_user, send_at: datetime | None = None):
+    """Keep a text to send later from the conversation's line; `send_at` None means the next opening
+    of the homeowner's send window (8:00 AM their time in most states).
+
+    Refuses an empty or too long text, an opted-out homeowner and a time in the past; the send
+    itself goes through message_send, which checks opt-out, hold and window again then.
+    """
+    from .models import ScheduledText
+    from .send_window import next_window_opening
+
+    body = (body or "").strip()
+    if not body:
+        raise TextRefused("The message is empty.", code="empty_body")
+    if len(body) > MAX_TEXT_LENGTH:
+        raise TextRefused(
+            f"The message is {len(body)} characters; OpenPhone accepts at most {MAX_TEXT_LENGTH}.", code="too_long"
+        )
+    contact = conversation.contact
+    blocked = contact_texting_blocked(contact=Contact.objects.get(pk=contact.pk))
+    if blocked:
+        raise TextRefused(blocked, code="opted_out")
+    now = timezone.now()
+    if send_at is None:
+        send_at = next_window_opening(contact_locale(contact=contact), now)
+        if send_at is None:
+            raise TextRefused(
+                f"We cannot tell {contact}'s local time, so there is no send window to wait for.",
+                code="outside_window",
+            )
+    elif send_at < now - timedelta(minutes=1):
+        raise ValidationError({"send_at": "The time to send is in the past."}, code="send_at_past")
+    with transaction.atomic():
+        return ScheduledText.objects.create(conversation=conversation, body=body, send_at=send_at, created_by=by_user)
+
+
+def scheduled_text_cancel(*, scheduled_text, by_user):
+    """Cancel a text not sent yet; one already sent, sending or refused cannot be cancelled."""
+    from .models import ScheduledText, ScheduledTextStatus
+
+    with transaction.atomic():
+        locked = ScheduledText.objects.select_for_update().get(pk=scheduled_text.pk)
+        if locked.status != ScheduledTextStatus.SCHEDULED:
+            raise ValidationError(
+                f"This text is {locked.get_status_display().lower()}; it can no longer be cancelled.",
+                code="not_scheduled",
+            )
+        locked.status = ScheduledTextStatus.CANCELLED
+        locked.cancelled_by = by_user
+        locked.save(update_fields=["status", "cancelled_by", "updated_at"])
+    scheduled_text.status = locked.status
+    scheduled_text.cancelled_by = by_user
+    return scheduled_text
+
+
+# Scheduled texts claimed per run: the task runs every minute and OpenPhone takes 10 texts a
+# second, so 100 finish well within the minute.
+SCHEDULED_TEXTS_BATCH = 100
+
+
+def scheduled_texts_send_due(*, now: datetime | None = None) -> dict[str, int]:
+    """Send every scheduled text whose time has come, each at most once; returns counts by outcome.
+
+    Rows are claimed (status `sending`) under `select_for_update(skip_locked=True)` and that
+    claim commits before anything is sent, so two concurrent runs never send the same text and a
+    crash mid-send leaves the text `sending` (shown to staff) rather than sending it again.
+    Refusals by message_send (opted out, held, outside the window) are recorded with the reason.
+    """
+    from crm.sms import SmsSendError
+
+    from .models import ScheduledText, ScheduledTextStatus
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = list(
+            ScheduledText.objects.select_for_update(skip_locked=True)
+            .filter(status=ScheduledTextStatus.SCHEDULED, send_at__lte=now)
+            .order_by("send_at", "id")[:SCHEDULED_TEXTS_BATCH]
+        )
+        ScheduledText.objects.filter(pk__in=[s.pk for s in claimed]).update(
+            status=ScheduledTextStatus.SENDING, updated_at=now
+        )
+    outcomes = {"sent": 0, "refused": 0}
+    for scheduled in ScheduledText.objects.filter(pk__in=[s.pk for s in claimed]).select_related(
+        "conversation__contact", "created_by"
+    ).order_by("send_at", "id"):
+        conversation = scheduled.conversation
+        error = _contact_hold_reason(conversation.contact)
+        activity = None
+        if not error:
+            try:
+                activity = message_send(
+                    contact=conversation.contact, body=scheduled.body, from_line=conversation.phone_number_id,
+                    sent_by=scheduled.created_by,
+                )
+            except TextRefused as exc:
+                error = " ".join(exc.messages)
+            except SmsSendError as exc:
+                error = f"OpenPhone did not take the text: {exc}"
+        if activity is not None:
+            ScheduledText.objects.filter(pk=scheduled.pk).update(
+                status=ScheduledTextStatus.SENT, activity=activity, error="", updated_at=timezone.now()
+            )
+            outcomes["sent"] += 1
+        else:
+            ScheduledText.objects.filter(pk=scheduled.pk).update(
+                status=ScheduledTextStatus.REFUSED, error=error[:255], updated_at=timezone.now()
+            )
+            outcomes["refused"] += 1
+    return outcomes
+
+
+class CallOutcome:
+    """What came of a call staff made or took, as logged from the contact page or a thread."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no-answer"
+    VOICEMAIL = "left-voicemail"
+    WRONG_NUMBER = "wrong-number"
+    CHOICES = [
+        (REACHED, "Talked to them"),
+        (NO_ANSWER, "No answer"),
+        (VOICEMAIL, "Left a voicemail"),
+        (WRONG_NUMBER, "Wrong number"),
+    ]
+
+
+def call_log_create(
+    *, contact: Contact, outcome: str, note: str = "", by_user=None, conversation=None, at: datetime | None = None
+) -> Activity:
+    """Put a call staff made outside OpenPhone's records on the timeline, with its outcome and a note."""
+    labels = dict(CallOutcome.CHOICES)
+    if outcome not in labels:
+        raise ValidationError({"outcome": f"Choose what came of the call ({', '.join(labels.values())})."})
+    with transaction.atomic():
+        return Activity.objects.create(
+            contact=contact, conversation=conversation, kind=ActivityKind.CALL, direction="outgoing",
+            status=outcome, body=(note or "").strip(), occurred_at=at or timezone.now(), sent_by=by_user,
+        )

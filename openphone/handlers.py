@@ -16,6 +16,7 @@ from contacts.models import Activity, ActivityKind, Contact, ContactSource, Dire
 from contacts.phone import mask_phone, try_normalize_phone
 from contacts.selectors import contact_get_by_phone
 from contacts.services import (
+    activity_media_add,
     activity_record,
     contact_apply_reply_keywords,
     contact_fill_from_openphone,
@@ -27,6 +28,7 @@ from . import calls
 from .client import OpenPhoneClient, OpenPhoneError, OpenPhoneNotFound
 from .errors import TransientEventError
 from .lines import line_numbers
+from .media import media_copies_queue, media_items
 from .payloads import (
     PayloadError,
     call_direction,
@@ -89,6 +91,7 @@ def handle_message_received(payload: dict) -> None:
         status=message.get("status") or "received",
         openphone_conversation_id=message.get("conversationId") or None,
     )
+    media_copies_queue(activity_media_add(activity=activity, items=media_items(message.get("media"))))
     outcome = contact_apply_reply_keywords(activity=activity)
     if outcome:
         logger.debug("Inbound text from %s: %s", mask_phone(sender), outcome)

@@ -10,6 +10,7 @@ import logging
 from django.core.cache import cache
 
 from contacts.phone import try_normalize_phone
+from contacts.services import lines_upsert
 
 from .client import OpenPhoneClient, OpenPhoneError
 
@@ -41,6 +42,7 @@ def line_numbers() -> frozenset[str] | None:
                        exc.__class__.__name__, RETRY_AFTER_FAILURE_SECONDS)
         cache.set(CACHE_KEY, _UNAVAILABLE, RETRY_AFTER_FAILURE_SECONDS)
         return None
+    lines_remember(lines)
     numbers = sorted({n for n in (try_normalize_phone(line.get("number")) for line in lines
                                   if isinstance(line, dict) and isinstance(line.get("number"), str)) if n})
     cache.set(CACHE_KEY, numbers, CACHE_SECONDS)
@@ -50,3 +52,18 @@ def line_numbers() -> frozenset[str] | None:
 def line_numbers_forget() -> None:
     """Drop the cached list (after adding a line, in tests)."""
     cache.delete(CACHE_KEY)
+
+
+def lines_remember(lines: list) -> int:
+    """Keep OpenPhone's list of lines as Line rows (ids, numbers, names) for every screen to name them."""
+    return lines_upsert(lines=[
+        {"id": line.get("id"), "number": line.get("number"), "name": line.get("name")}
+        for line in lines if isinstance(line, dict)
+    ])
+
+
+def lines_refresh(*, client: OpenPhoneClient | None = None) -> int:
+    """Fetch GET /v1/phone-numbers now and keep every line; returns how many rows were new or changed."""
+    lines = (client or OpenPhoneClient()).list_phone_numbers()
+    line_numbers_forget()
+    return lines_remember(lines)

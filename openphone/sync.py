@@ -17,11 +17,17 @@ from django.utils import timezone
 
 from contacts.models import Activity, ActivityKind, ContactSource, Direction
 from contacts.phone import mask_phone, normalize_phone
-from contacts.services import activity_record, contact_apply_reply_keywords, contact_get_or_create_by_phone
+from contacts.services import (
+    activity_media_add,
+    activity_record,
+    contact_apply_reply_keywords,
+    contact_get_or_create_by_phone,
+)
 
 from . import calls
 from .client import MAX_PAGE_SIZE, OpenPhoneClient, OpenPhoneClientError, OpenPhoneNotFound, Page, parse_timestamp
 from .handlers import call_record_from_openphone
+from .media import media_copies_queue, media_items
 from .models import SyncCheckpoint, SyncConversation, SyncKind, SyncStage, SyncStatus
 from .payloads import call_direction, call_recording_url, call_was_answered, summary_text, transcript_text
 
@@ -294,6 +300,8 @@ def _record_message(checkpoint: SyncCheckpoint, item: SyncConversation, message:
     )
     counts["messages"] += 1
     counts["messages_new"] += int(created)
+    if direction == "incoming":
+        media_copies_queue(activity_media_add(activity=activity, items=media_items(message.get("media"))))
     if created and direction == "incoming":
         # The same rule as for webhooks: a STOP or START we never saw counts unless a later one decided.
         outcome = contact_apply_reply_keywords(activity=activity, source="openphone_sync")

@@ -143,6 +143,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Copies of photos homeowners text us: private, never under MEDIA_URL; served by the admin only to
+# staff. Set STORAGES["activity_media"] to put them elsewhere (any Django storage backend).
+ACTIVITY_MEDIA_ROOT = env.path("ACTIVITY_MEDIA_ROOT", default=str(BASE_DIR / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -155,6 +158,9 @@ OPENPHONE_BASE_URL = env("OPENPHONE_BASE_URL", default="https://api.openphone.co
 OPENPHONE_WEBHOOK_SIGNING_KEY = env("OPENPHONE_WEBHOOK_SIGNING_KEY", default="")
 # `whsec_` secret of the Standard Webhooks scheme (optional).
 OPENPHONE_WEBHOOK_SECRET = env("OPENPHONE_WEBHOOK_SECRET", default="")
+# Hosts ("host:port", comma separated) whose media links are fetched as given, even on a private or
+# loopback address. Empty in production: links must be https to public addresses.
+OPENPHONE_MEDIA_ALLOWED_HOSTS = env.list("OPENPHONE_MEDIA_ALLOWED_HOSTS", default=[])
 # The default sending line (PN... id).
 OPENPHONE_PHONE_NUMBER_ID = env("OPENPHONE_PHONE_NUMBER_ID", default="")
 # API client: OpenPhone allows 10 requests/second per key (shared by the threads of one process).

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from openphone.client import OpenPhoneClient, OpenPhoneError
+from openphone.lines import lines_refresh
 from openphone.models import SyncCheckpoint
 from openphone.sync import DEFAULT_PAGE_SIZE, SyncError, lines_resolve, skipped_total, sync_line
 
@@ -63,6 +64,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not lines:
             raise CommandError("OpenPhone lists no lines for this API key.")
+        try:
+            changed = lines_refresh(client=client)
+        except OpenPhoneError as exc:
+            self.stderr.write(f"Could not refresh the names of our lines ({exc}); the sync goes on.")
+        else:
+            if changed:
+                self.stdout.write(f"Lines: {changed} new or renamed.")
 
         totals: dict[str, int] = {}
         for pn in lines:
