@@ -273,7 +273,6 @@ for _model, _model_admin in admin.site._registry.items():
         _offer_action(type(_model_admin), add_property_owners_to_campaign, after=0)
 
 
-
 def contact_campaigns_section(request, contact) -> str:
     """The campaigns a homeowner is in, with their state, for the side of the contact page.
 

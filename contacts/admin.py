@@ -265,6 +265,9 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
     # (each in its own admin.py: this app knows neither).
     inlines = [ContactPhoneInline, OptOutEventInline]
     actions = ["mark_opted_out", "add_tag", "export_csv"]
+    # Callables (request, contact) -> HTML that higher apps add to the side of the contact page
+    # (campaigns lists the homeowner's campaigns), so this app need not import them.
+    side_sections: list = []
 
     class Media:
         css = {"all": ["contacts/admin.css"]}
@@ -342,6 +345,7 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
                     reverse("admin:contacts_activity_changelist") + f"?contact__id__exact={obj.pk}"
                 )
             context["waiting_for_reply"] = obj.conversations.filter(waiting_for_reply=True).exists()
+            context["side_sections"] = [section(request, obj) for section in self.side_sections]
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_related(self, request, form, formsets, change):

@@ -633,6 +633,9 @@ def activity_media_add(*, activity: Activity, items: Iterable[tuple[str, str]]) 
     """
     from .models import ActivityMedia
 
+    items = list(items)
+    if not items:
+        return []  # most texts carry none: no query for them
     created: list[int] = []
     with transaction.atomic():
         known = set(ActivityMedia.objects.filter(activity=activity).values_list("source_url", flat=True))

@@ -70,7 +70,9 @@ def test_sending_texts_records_the_activity_and_says_so(client, staff, contact, 
 def test_opted_out_contact_is_refused_with_the_reason(client, staff, contact, outbox):
     contact_opt_out(contact=contact, reason="Replied STOP", source="inbound_message")
     page = client.get(reverse("admin:contacts_contact_change", args=[contact.pk])).content.decode()
-    assert "This homeowner has opted out" in page
+    # The box says why and since when, and is disabled.
+    assert "This homeowner opted out of texts on" in page and "(Replied STOP)" in page
+    assert "<fieldset disabled>" in page
     response = _send(client, contact)
     assert outbox == [] and Activity.objects.count() == 0
     assert _messages(response) == [("error", "Text not sent: Jane Doe has opted out of texts.")]
