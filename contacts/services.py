@@ -615,6 +615,8 @@ def lines_upsert(*, lines: Iterable[dict]) -> int:
                 line.save(update_fields=[*wanted, "updated_at"])
                 changed += 1
         if changed:
+            line_labels_forget()
+            # Again after commit: a reader between the two may have cached the rows before ours.
             transaction.on_commit(line_labels_forget)
     return changed
 

@@ -35,6 +35,17 @@ def _empty_sms_outbox():
     sms.reset_outbox()
 
 
+@pytest.fixture(autouse=True)
+def _own_line_labels_cache(monkeypatch):
+    """Each test its own cache key for the lines' names (contacts.selectors.line_labels): one test's
+    lines, or another xdist worker's, must never name another test's lines (Redis is shared)."""
+    import uuid
+
+    from contacts import selectors
+
+    monkeypatch.setattr(selectors, "LINE_LABELS_CACHE_KEY", f"contacts:line-labels:test-{uuid.uuid4().hex}")
+
+
 @pytest.fixture
 def outbox():
     """Texts sent through the locmem backend during the test."""
