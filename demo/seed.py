@@ -11,6 +11,7 @@ import datetime as dt
 import random
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -22,7 +23,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, CampaignMembership
 from contacts.models import Activity, ActivityKind, Contact, ContactPhone, Conversation, Direction, Tag
 from contacts.opt_out import opt_out_reason
-from contacts.services import contact_opt_out
+from contacts.services import activity_media_add, activity_media_store_copy, contact_opt_out, lines_upsert
 from demo.campaigns import seed_campaigns
 from properties.addresses import address_key
 from properties.models import OwnerRole, Property, PropertyContact
@@ -30,6 +31,15 @@ from properties.models import OwnerRole, Property, PropertyContact
 DAYS = 45  # the demo timeline covers the last 45 days
 RAMP_DAYS = 21  # activity grows over the last three weeks
 DEMO_LINE_FALLBACK = "PNdemoLine1"
+# Our demo lines by name (fictional 555-01xx numbers); a line already known (a real one) keeps its name.
+DEMO_LINE_NAMES = [("Front office", "+14135550100"), ("Field (Kevin)", "+14135550101")]
+DEMO_SECOND_LINE = "PNdemoField"
+# Photos of cracks homeowners "texted" (small images made for the demo, shipped in demo/media/).
+DEMO_PHOTOS = sorted((Path(__file__).resolve().parent / "media").glob("crack-*.png"))
+# Conversations whose first text from the homeowner carries a photo: every PHOTO_EVERY-th one that
+# has such a text, up to MAX_PHOTOS, so the inbox and contact pages show some without every row having one.
+PHOTO_EVERY = 4
+MAX_PHOTOS = 12
 BATCH = 500  # rows per INSERT: well under SQLite's variable limit for these tables
 
 # --- Massachusetts ---------------------------------------------------------------------------
@@ -775,11 +785,45 @@ def seed_demo(*, rng: random.Random, homeowners: int = 300, now: dt.datetime | N
             contact_opt_out(contact=contact, reason=opt_out_reason(stop.body), source="inbound_message",
                             activity=Activity.objects.get(openphone_id=stop.key), at=stop.at)
 
+        # Our lines by name, and photos of their crack from a few homeowners, copied like real ones.
+        _name_demo_lines(line)
+        created["photos"] = _attach_demo_photos(plan)
+
         # A finished A/B campaign and a running one over these homeowners, from the same Random.
         campaigns = seed_campaigns(rng, contact_ids=sorted(by_index.values()), line=line)
         created["campaigns"] = len(campaigns["created"])
 
     return DemoSummary(created=created, totals=demo_totals())
+
+
+def _name_demo_lines(line: str) -> None:
+    from contacts.models import Line
+
+    known = set(Line.objects.values_list("openphone_id", flat=True))
+    wanted = [(line, *DEMO_LINE_NAMES[0]), (DEMO_SECOND_LINE, *DEMO_LINE_NAMES[1])]
+    lines_upsert(lines=[{"id": pn, "name": name, "number": number} for pn, name, number in wanted if pn not in known])
+
+
+def _attach_demo_photos(plan: DemoPlan) -> int:
+    """Attach a demo photo to the first text of some homeowners, stored as a copy made; returns how many were new."""
+    if not DEMO_PHOTOS:
+        return 0
+    picked = []
+    for conversation in plan.conversations:
+        first_text = next((e for e in conversation.events
+                           if e.kind == ActivityKind.MESSAGE and e.direction == Direction.INCOMING), None)
+        if first_text is not None and conversation.scenario not in ("stop", "wrong_number"):
+            picked.append(first_text.key)
+    picked = picked[::PHOTO_EVERY][:MAX_PHOTOS]
+    activities = {a.openphone_id: a for a in Activity.objects.filter(openphone_id__in=picked)}
+    new = 0
+    for n, key in enumerate(picked):
+        photo = DEMO_PHOTOS[n % len(DEMO_PHOTOS)]
+        url = f"https://media.openphone.example/demo/{key}/{photo.name}"
+        for media_id in activity_media_add(activity=activities[key], items=[(url, "image/png")]):
+            activity_media_store_copy(media_id=media_id, content=photo.read_bytes(), content_type="image/png")
+            new += 1
+    return new
 
 
 def _activity(event: EventPlan, *, contact_id: int, conversation_id: int | None, staff: dict) -> Activity:

@@ -20,6 +20,8 @@ OPENPHONE_PHONE_NUMBER_ID = "PNtoDbDhuz"
 # Parallel test processes share one Redis: a shared schedule would make them wait for each other.
 # tests/openphone/test_rate_limit.py exercises the shared limiter on its own keys.
 OPENPHONE_THROTTLE_ACROSS_PROCESSES = False
+# Copies of texted photos written by tests (and the demo seeded in tests) stay out of the checkout.
+ACTIVITY_MEDIA_ROOT = str(__import__("pathlib").Path(__import__("tempfile").gettempdir()) / "crm-test-private-media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

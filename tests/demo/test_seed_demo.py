@@ -133,3 +133,21 @@ def test_seed_demo_with_another_seed_on_top_does_not_break():
     _seed(homeowners=60)
     _seed(homeowners=80, seed=99)
     assert Contact.objects.count() >= 80
+
+
+def test_seed_demo_names_its_lines_and_attaches_photos_as_copies():
+    from contacts.models import ActivityMedia, Line, MediaStatus
+    from contacts.selectors import line_label
+
+    _seed(homeowners=120)
+    assert {line.name for line in Line.objects.all()} == {"Front office", "Field (Kevin)"}
+    conversation = Conversation.objects.first()
+    assert line_label(conversation.phone_number_id).startswith("Front office (+1 413-555-0100)")
+    photos = list(ActivityMedia.objects.select_related("activity"))
+    assert photos and all(p.status == MediaStatus.COPIED and p.content_type == "image/png" for p in photos)
+    assert all(p.activity.direction == "incoming" for p in photos)
+    with photos[0].file.open("rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    # A second run adds none.
+    _seed(homeowners=120)
+    assert ActivityMedia.objects.count() == len(photos)
