@@ -16,11 +16,18 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from requests.adapters import HTTPAdapter
 
-from contacts.services import MEDIA_ALLOWED_TYPE_PREFIXES, MEDIA_MAX_BYTES
+from contacts.models import ActivityMedia, MediaStatus
+from contacts.services import (
+    MEDIA_ALLOWED_TYPE_PREFIXES,
+    MEDIA_MAX_BYTES,
+    activity_media_refuse,
+    activity_media_store_copy,
+)
 
 # Seconds to connect / between bytes: a media host slower than this is treated as down.
 CONNECT_TIMEOUT = 5
@@ -67,8 +74,6 @@ def media_items(value) -> list[tuple[str, str]]:
 
 def media_copies_queue(media_ids: list[int]) -> None:
     """Queue the copy of each new media row once the current transaction commits."""
-    from .tasks import copy_activity_media
-
     for media_id in media_ids:
         transaction.on_commit(lambda media_id=media_id: copy_activity_media.delay(media_id))
 
@@ -189,3 +194,28 @@ def media_fetch(url: str, *, max_bytes: int = MEDIA_MAX_BYTES) -> FetchedMedia:
                 raise MediaFetchFailed("The download broke off.", retryable=True) from exc
             return FetchedMedia(content=bytes(content), content_type=content_type)
     raise MediaFetchFailed(f"More than {MAX_REDIRECTS} redirects.", retryable=False)
+
+
+# Tries of one media copy for a passing failure (network, 5xx), 30 s, 60 s, ... apart; then the
+# copy is shown as failed with the last reason.
+MEDIA_COPY_MAX_RETRIES = 4
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MEDIA_COPY_MAX_RETRIES)
+def copy_activity_media(self, media_id: int) -> str:
+    """Copy one texted photo (or audio, video) into our storage; refusals and failures are recorded on its row."""
+    media = ActivityMedia.objects.filter(pk=media_id).only("source_url", "status").first()
+    if media is None or media.status == MediaStatus.COPIED:
+        return "skipped"
+    try:
+        fetched = media_fetch(media.source_url)
+    except MediaRefused as exc:
+        activity_media_refuse(media_id=media_id, error=str(exc))
+        return "refused"
+    except MediaFetchFailed as exc:
+        if exc.retryable and self.request.retries < self.max_retries and not self.request.is_eager:
+            raise self.retry(countdown=30 * 2 ** self.request.retries) from exc
+        activity_media_refuse(media_id=media_id, error=str(exc), failed=True)
+        return "failed"
+    activity_media_store_copy(media_id=media_id, content=fetched.content, content_type=fetched.content_type)
+    return "copied"

@@ -52,31 +52,6 @@ def sweep_pending_webhook_events() -> int:
     return services.webhook_events_dispatch() + services.webhook_events_requeue_stale()
 
 
-# Tries of one media copy for a passing failure (network, 5xx), 30 s, 60 s, ... apart; then the
-# copy is shown as failed with the last reason.
-MEDIA_COPY_MAX_RETRIES = 4
-
-
-@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=MEDIA_COPY_MAX_RETRIES)
-def copy_activity_media(self, media_id: int) -> str:
-    """Copy one texted photo (or audio, video) into our storage; refusals and failures are recorded on its row."""
-    from contacts.models import ActivityMedia, MediaStatus
-    from contacts.services import activity_media_refuse, activity_media_store_copy
-
-    from .media import MediaFetchFailed, MediaRefused, media_fetch
-
-    media = ActivityMedia.objects.filter(pk=media_id).only("source_url", "status").first()
-    if media is None or media.status == MediaStatus.COPIED:
-        return "skipped"
-    try:
-        fetched = media_fetch(media.source_url)
-    except MediaRefused as exc:
-        activity_media_refuse(media_id=media_id, error=str(exc))
-        return "refused"
-    except MediaFetchFailed as exc:
-        if exc.retryable and self.request.retries < self.max_retries and not self.request.is_eager:
-            raise self.retry(countdown=30 * 2 ** self.request.retries) from exc
-        activity_media_refuse(media_id=media_id, error=str(exc), failed=True)
-        return "failed"
-    activity_media_store_copy(media_id=media_id, content=fetched.content, content_type=fetched.content_type)
-    return "copied"
+# The copy of texted photos lives with its fetcher (openphone/media.py), which imports neither these
+# tasks nor the event services, so the webhook handlers can queue it without an import cycle.
+from .media import copy_activity_media  # noqa: E402,F401
