@@ -788,6 +788,7 @@ def seed_demo(*, rng: random.Random, homeowners: int = 300, now: dt.datetime | N
         # Our lines by name, and photos of their crack from a few homeowners, copied like real ones.
         _name_demo_lines(line)
         created["photos"] = _attach_demo_photos(plan)
+        created["saved_replies"] = _demo_saved_replies()
 
         # A finished A/B campaign and a running one over these homeowners, from the same Random.
         campaigns = seed_campaigns(rng, contact_ids=sorted(by_index.values()), line=line)
@@ -802,6 +803,28 @@ def _name_demo_lines(line: str) -> None:
     known = set(Line.objects.values_list("openphone_id", flat=True))
     wanted = [(line, *DEMO_LINE_NAMES[0]), (DEMO_SECOND_LINE, *DEMO_LINE_NAMES[1])]
     lines_upsert(lines=[{"id": pn, "name": name, "number": number} for pn, name, number in wanted if pn not in known])
+
+
+DEMO_SAVED_REPLIES = [
+    ("Thanks for the photo", "Thanks for the photo, {first_name|there}! Kevin will look at it today and text you "
+     "a price range for {property_address}."),
+    ("Book the free estimate", "Hi {first_name|there}, Kevin can come by {property_address} for a free estimate. "
+     "Which works better for you: a weekday morning or afternoon?"),
+    ("Ask for a photo", "Could you text us a photo of the crack, {first_name|there}? A picture from a few feet away "
+     "and one up close help us give you a price faster."),
+]
+
+
+def _demo_saved_replies() -> int:
+    """A few saved replies for the inbox, once the saved-reply table exists (the inbox adds it)."""
+    from django.apps import apps
+
+    try:
+        SavedReply = apps.get_model("contacts", "SavedReply")
+    except LookupError:
+        return 0
+    return sum(SavedReply.objects.get_or_create(title=title, defaults={"body": body})[1]
+               for title, body in DEMO_SAVED_REPLIES)
 
 
 def _attach_demo_photos(plan: DemoPlan) -> int:
