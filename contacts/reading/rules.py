@@ -310,6 +310,9 @@ _WHEN_WORDS = re.compile(
     r"(?: (?:please|thanks|weekends?|weekdays?|nights?|mornings?|evenings?|afternoons?|\d+\w*|pm|am|oclock|noon|only|on|the|work|hours|[.!,]))*"
 )
 
+# A request to stop taken back in the same message ("STOP no wait, call me").
+_RETRACTED = re.compile(r" (?:no wait|wait no|jk|just kidding|j k|never mind|nevermind|scratch that|disregard)\b")
+
 # "Is this a scam?" asks about us; it is not abuse.
 _ASKING_IF_REAL = re.compile(r" (?:is|are) (?:this|you|these|it) (?:a |an )?(?:scam|spam|real|legit)")
 
@@ -324,11 +327,21 @@ def read_with_rules(text: str) -> Reading:
     """The rule reading of one message (see the module docstring for the order)."""
     norm = normalize(text)
     addresses = find_addresses(text)
+    certain_rule = ""
     if _keyword_opt_out(norm):
-        return Reading(ReplyCategory.OPT_OUT, CERTAIN, "opt_out.keyword", addresses)
-    match = _CERTAIN.search(norm)
-    if match and not (match.lastgroup == "quit_texting" and _STOP_FALSE_FRIENDS.search(norm[match.start():match.end() + 12])):
-        return Reading(ReplyCategory.OPT_OUT, CERTAIN, f"opt_out.{match.lastgroup}", addresses)
+        certain_rule = "opt_out.keyword"
+    else:
+        match = _CERTAIN.search(norm)
+        if match and not (
+            match.lastgroup == "quit_texting" and _STOP_FALSE_FRIENDS.search(norm[match.start():match.end() + 12])
+        ):
+            certain_rule = f"opt_out.{match.lastgroup}"
+    if certain_rule:
+        if not _RETRACTED.search(norm):
+            return Reading(ReplyCategory.OPT_OUT, CERTAIN, certain_rule, addresses)
+        # "STOP no wait, I'm interested": a person decides, nothing goes out meanwhile.
+        category, rule = _intent(_RETRACTED.split(norm, 1)[-1], addresses)
+        return Reading(category, POSSIBLE, f"possible.retracted+{rule}", addresses)
     opt_out, possible_rule = NONE, ""
     for possible in _POSSIBLE.finditer(_ASKING_IF_REAL.sub(" ", norm)):
         if possible.lastgroup == "stray_stop" and _STOP_FALSE_FRIENDS.search(norm[max(0, possible.start() - 12):possible.end() + 16]):
