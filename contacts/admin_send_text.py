@@ -78,6 +78,8 @@ class SendTextAdminMixin:
             )
             extra_context["send_text_blocked"] = (
                 "This homeowner has opted out: texts to them are refused." if obj.opted_out
+                else "This homeowner is on hold: decide on their unclear reply above before texting them."
+                if obj.texting_held
                 else "" if obj.phone else "This contact has no mobile number to text."
             )
         return super().change_view(request, object_id, form_url, extra_context)

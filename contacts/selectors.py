@@ -140,3 +140,17 @@ def conversation_list() -> QuerySet[Conversation]:
     return Conversation.objects.select_related("contact").order_by(
         F("last_activity_at").desc(nulls_last=True), "-id"
     )
+
+
+def contact_open_hold(*, contact):
+    """The newest undecided hold on the contact, with the message that caused it, or None."""
+    from .models import TextingHold
+
+    return (
+        TextingHold.objects.filter(contact=contact, decision="").select_related("activity").order_by("-held_at", "-id").first()
+    )
+
+
+def contacts_held_count() -> int:
+    """How many homeowners are on hold, waiting for a person to decide on an unclear reply."""
+    return Contact.objects.filter(texting_held=True).count()

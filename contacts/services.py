@@ -689,3 +689,13 @@ def contact_hold_decide(*, contact: Contact, decision: str, by_user, reason: str
         _holds_close(contact=locked, decision=decision, by_user=by_user, at=at)
     contact.refresh_from_db(fields=["opted_out", "opted_out_at", "opted_out_reason", "texting_held"])
     return decision
+
+
+def activity_set_address_matches(*, activity: Activity, property_ids: list) -> None:
+    """Store which house (id, or None) each address mentioned in the text is; the rest of the reading stays."""
+    addresses = [dict(a) for a in (activity.reading_addresses or [])]
+    for address, property_id in zip(addresses, property_ids, strict=False):
+        address["property_id"] = property_id
+    activity.reading_addresses = addresses
+    with transaction.atomic():
+        Activity.objects.filter(pk=activity.pk).update(reading_addresses=addresses)

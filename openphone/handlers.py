@@ -22,6 +22,7 @@ from contacts.services import (
     contact_get_or_create_by_phone,
     contacts_forget_openphone_contact,
 )
+from properties.services import activity_match_mentions
 
 from . import calls
 from .client import OpenPhoneClient, OpenPhoneError, OpenPhoneNotFound
@@ -90,6 +91,7 @@ def handle_message_received(payload: dict) -> None:
         openphone_conversation_id=message.get("conversationId") or None,
     )
     outcome = contact_apply_reply_keywords(activity=activity)
+    activity_match_mentions(activity=activity)  # addresses in the text -> our houses (linked only by a click)
     if outcome:
         logger.debug("Inbound text from %s: %s", mask_phone(sender), outcome)
     notify_campaigns_of_reply(activity=activity)

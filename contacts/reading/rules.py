@@ -177,17 +177,17 @@ _WRONG = _rx({
         r"|^ (?:i am|this is) not (?!interested|sure|home|available|the |a |in |at |ready|looking|selling)[a-z]+(?: [.!]+)? $| not this (?:number|phone)| (?:he|she|they) (?:doesnt|does not|dont|do not) (?:live|own)"
     ),
     "not_owner": (
-        rf" (?:i|we) (?:dont|do not|never|no longer|didnt|did not) (?:\w+ )?(?:own|owned|live|lived)\b(?! (?:it )?(?:yet|long))"
-        rf"| (?:not|isnt|no longer|never was|never been) (?:my|our) (?:house|home|property|place)"
-        rf"| (?:sold|sell) (?:the|that|this|my|our) (?:house|home|property|place|condo)(?! (?:soon|next|this|in|anyway|anyways))"
-        rf"| (?:i|we|they|he|she|owner|mom|dad) (?:already |just |recently )?sold (?:it|the|that|this|our|my|his|her|their|last|in|a|two|\d)"
-        rf"| (?:i|we) (?:have |already )?sold(?: it)?(?: [.,!]| $| years| months| back| long| a while)"
-        rf"| (?:been|was|got) sold| (?:moved|moving) (?:out|away)\b(?! (?:soon|next))| (?:i|we) moved (?:from|to|in \d|years|last|a|two|three|out)"
-        rf"| (?:dont|do not|no longer|doesnt) live (?:there|here|at)| (?:new|different) owners?\b"
-        rf"| (?:the )?previous owner| never (?:lived|owned)| (?:i|we) (?:just )?(?:rent|lease)\b(?! (?:it|them|the (?:unit|apartment|basement)|out|to))"
-        rf"| (?:i|we) (?:am|are) (?:a |the |just )?(?:tenants?|renters?|renting)| (?:tenant|renter)s? (?:here|now|only)"
-        rf"| (?:ask|contact|talk to|tell|call) (?:the|my|our) (?:landlord|property manager|owner|management)"
-        rf"| (?:im|i am|we are|just) (?:renting|leasing)| we rent\b(?! out| it| to)| i rent\b(?! out| it| to)| (?:my|our) landlord"
+        r" (?:i|we) (?:dont|do not|never|no longer|didnt|did not) (?:\w+ )?(?:own|owned|live|lived)\b(?! (?:it )?(?:yet|long))"
+        r"| (?:not|isnt|no longer|never was|never been) (?:my|our) (?:house|home|property|place)"
+        r"| (?:sold|sell) (?:the|that|this|my|our) (?:house|home|property|place|condo)(?! (?:soon|next|this|in|anyway|anyways))"
+        r"| (?:i|we|they|he|she|owner|mom|dad) (?:already |just |recently )?sold (?:it|the|that|this|our|my|his|her|their|last|in|a|two|\d)"
+        r"| (?:i|we) (?:have |already )?sold(?: it)?(?: [.,!]| $| years| months| back| long| a while)"
+        r"| (?:been|was|got) sold| (?:moved|moving) (?:out|away)\b(?! (?:soon|next))| (?:i|we) moved (?:from|to|in \d|years|last|a|two|three|out)"
+        r"| (?:dont|do not|no longer|doesnt) live (?:there|here|at)| (?:new|different) owners?\b"
+        r"| (?:the )?previous owner| never (?:lived|owned)| (?:i|we) (?:just )?(?:rent|lease)\b(?! (?:it|them|the (?:unit|apartment|basement)|out|to))"
+        r"| (?:i|we) (?:am|are) (?:a |the |just )?(?:tenants?|renters?|renting)| (?:tenant|renter)s? (?:here|now|only)"
+        r"| (?:ask|contact|talk to|tell|call) (?:the|my|our) (?:landlord|property manager|owner|management)"
+        r"| (?:im|i am|we are|just) (?:renting|leasing)| we rent\b(?! out| it| to)| i rent\b(?! out| it| to)| (?:my|our) landlord"
     ),
     "business_line": r" youve reached| you have reached| (?:this is|its|it is) (?:a |the )?(?:business|office|company|work|store|shop|church|school|clinic)\b| business (?:line|number|phone)",
     "owner_deceased": (
