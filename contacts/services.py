@@ -5,6 +5,7 @@ Each function is one transaction; callers pass keyword arguments only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -699,3 +700,58 @@ def activity_set_address_matches(*, activity: Activity, property_ids: list) -> N
     activity.reading_addresses = addresses
     with transaction.atomic():
         Activity.objects.filter(pk=activity.pk).update(reading_addresses=addresses)
+
+
+@dataclass
+class Reread:
+    """What reading a stored text again changed (or would change)."""
+
+    activity_id: int
+    contact_id: int
+    occurred_at: datetime
+    old: tuple[str, str, str]  # category, opt-out, rule
+    new: tuple[str, str, str]
+    action: str = ""  # "hold" when the contact is (or would be) held for a person to decide
+
+    @property
+    def changed(self) -> bool:
+        return self.old[:2] != self.new[:2] or bool(self.action)
+
+
+def activity_reread(*, activity: Activity, apply: bool, source: str = "reclassify") -> Reread:
+    """Read a stored incoming text again with today's reader; with `apply`, store it and act.
+
+    A past message newly read as an opt-out (certain or possible) HOLDS the contact rather than
+    opting them out silently: a person confirms it on the contact page. Nothing is done when the
+    contact is already opted out or held, or a later opt-out/opt-in of theirs already decided.
+    """
+    from .models import TextingHold
+    from .opt_out import opt_out_reason
+    from .reading import OptOutCertainty, read_message
+
+    reading = read_message(activity.body)
+    change = Reread(
+        activity_id=activity.pk, contact_id=activity.contact_id, occurred_at=activity.occurred_at,
+        old=(activity.reading_category, activity.reading_opt_out, activity.reading_rule),
+        new=(str(reading.category), str(reading.opt_out), reading.rule),
+    )
+    asks_to_stop = reading.opt_out in (OptOutCertainty.CERTAIN, OptOutCertainty.POSSIBLE)
+    if asks_to_stop and activity.reading_opt_out not in (OptOutCertainty.CERTAIN, OptOutCertainty.POSSIBLE):
+        contact = Contact.objects.only("pk", "opted_out", "texting_held").get(pk=activity.contact_id)
+        decided_later = OptOutEvent.objects.filter(
+            contact_id=activity.contact_id, occurred_at__gt=activity.occurred_at
+        ).exists()
+        handled = OptOutEvent.objects.filter(activity=activity).exists() or TextingHold.objects.filter(
+            activity=activity
+        ).exists()
+        if not (contact.opted_out or contact.texting_held or decided_later or handled):
+            change.action = "hold"
+    if apply:
+        with transaction.atomic():
+            activity_store_reading(activity=activity, reading=reading)
+            if change.action == "hold":
+                contact_hold(
+                    contact=activity.contact, reason=f"Re-read: {opt_out_reason(activity.body)}"[:255], source=source,
+                    activity=activity, at=activity.occurred_at,
+                )
+    return change
