@@ -58,8 +58,8 @@ _SPELLING = {
     "dnt": "dont", "don": "dont",
 }
 # Apostrophes vanish ("don't" -> "dont"); punctuation and the emoji the rules know become words of their own.
-_SEPARATE = {ord(c): "" for c in "’‘'`´"} | {
-    ord(c): f" {c} " for c in ".,!?;:()[]{}\"“”-–—/\\*&+=<>~^_|@$%" "👍👌🙏🖕🤬😡👎🛑😊🙂😀"
+_SEPARATE = {ord(c): "" for c in "’‘'`´"} | {ord("-"): " "} | {
+    ord(c): f" {c} " for c in ".,!?;:()[]{}\"“”–—/\\*&+=<>~^_|@$%" "👍👌🙏🖕🤬😡👎🛑😊🙂😀"
 }
 
 
