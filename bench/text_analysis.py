@@ -101,7 +101,7 @@ def speed(texts: list[str], read, seconds: float = 3.0) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["dev", "holdout"], help="only this set, listing every disagreement")
+    parser.add_argument("--set", choices=["dev", "holdout", "fresh"], help="only this set, listing every disagreement")
     parser.add_argument("--show-wrong", action="store_true", help="list the disagreements")
     args = parser.parse_args()
     import django
@@ -109,7 +109,7 @@ def main() -> None:
     django.setup()
     from contacts.reading import read_with_rules
 
-    names = [args.set] if args.set else ["dev", "holdout"]
+    names = [args.set] if args.set else ["dev", "holdout", "fresh"]
     all_rows = []
     for name in names:
         rows = load(name)

@@ -122,7 +122,7 @@ def _rx(parts: dict[str, str]) -> re.Pattern:
 
 
 # Vocabulary (on normalized text: lower case, no apostrophes, punctuation as separate tokens).
-TEXTS = r"(?:texts?|texting|texted|messages?|messaging|messaged|sms|smss|contact|contacting|contacted|calls?|calling)"
+TEXTS = r"(?:texts?|texting|texted|messages?|messaging|messaged|sms|smss|contact|contacting|contacted|calls?|calling|communications?|correspondence)"
 PESTER = r"(?:bother(?:ing)?|bug(?:ging)?|spam(?:ming)?|harass(?:ing)?|pester(?:ing)?|hound(?:ing)?)"
 ME = r"(?:me|us|my (?:cell |phone |mobile )?(?:number|phone|cell|info|information|name|contact(?: info)?)|this (?:phone |cell )?number|this phone|my wife|my husband)"
 LIST = r"(?:(?:your|the|ur|this|that|contact|mailing|call|text|texting|marketing|sms) (?:\w+ )?list|lists)"
@@ -133,6 +133,7 @@ SEP = r"(?:^|[.!?,;:\-\n]|\band\b|\bbut\b)"
 _KEYWORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke", "remove"})
 _KEYWORD_FILLER = frozenset({"please", "now", "thanks", "thank", "you", "it", "all", "!", ".", "?", ",", "-"})
 _SENTENCES = re.compile(r"[.!?;\n,]+")
+_LETTER = re.compile(r"[a-z]")
 
 _CERTAIN = _rx({
     "remove_me": (
@@ -218,14 +219,14 @@ _WRONG = _rx({
         r" wrong (?:number|person|house|guy|lady|people|address|text|contact|phone)| wrong number| you have the wrong"
         r"| (?:got|have|texting|texted|messaging|reached) the wrong| not (?:the right|who you think)| no one (?:here |there )?(?:by that name|named|called|with that name)| nobody (?:here |there )?(?:named|called)"
         r"| nobody (?:here )?(?:by|named) | (?:i|we) (?:dont|do not) know (?:a|any|who|anyone|any one|him|her|them|this person)"
-        r"| (?:no|not) (?:\w+ )?by that name| (?:this|that) is not (?:him|her|them)| (?:this|that) isnt (?:him|her)"
+        r"| (?:no|not) (?:\w+ )?by that name| there is no [a-z]+ (?:at|here|living|on|in)\b| (?:this|that) is not (?:him|her|them)| (?:this|that) isnt (?:him|her)"
         r"| (?:i|we) (?:am|are) not (?:him|her|them|the owner|the homeowner|the home owner|the landlord)| not the (?:home ?owner|owner|landlord)"
         r"|^ (?:i am|this is) not (?!interested|sure|home|available|the |a |in |at |ready|looking|selling)[a-z]+(?: [.!]+)? $| not this (?:number|phone)| (?:he|she|they) (?:doesnt|does not|dont|do not) (?:live|own)"
     ),
     "not_owner": (
         r" (?:i|we) (?:dont|do not|never|no longer|didnt|did not) (?:\w+ )?(?:own|owned|live|lived)\b(?! (?:it )?(?:yet|long))"
         r"| (?:not|isnt|no longer|never was|never been) (?:my|our) (?:house|home|property|place)"
-        r"| (?:sold|sell) (?:the|that|this|my|our) (?:house|home|property|place|condo)(?! (?:soon|next|this|in|anyway|anyways))"
+        r"| sold (?:the|that|this|my|our) (?:house|home|property|place|condo)| sell (?:the|that|this|my|our) (?:house|home|property|place|condo)(?! (?:soon|next|this|in|anyway|anyways))"
         r"| (?:i|we|they|he|she|owner|mom|dad) (?:already |just |recently )?sold (?:it|the|that|this|our|my|his|her|their|last|in|a|two|\d)"
         r"| (?:i|we) (?:have |already )?sold(?: it)?(?: [.,!]| $| years| months| back| long| a while)"
         r"| (?:been|was|got) sold| (?:moved|moving) (?:out|away)\b(?! (?:soon|next))| (?:i|we) moved (?:from|to|in \d|years|last|a|two|three|out)"
@@ -295,7 +296,7 @@ _QUESTION = _rx({
         r" who (?:is|are|r) (?:this|you|u|these|yall)| whos this| who dis| who is texting| who (?:sent|gave|is sending)"
         r"| (?:how|howd|how did|how do|how would|where did|where do|where would) (?:you|u|ya) (?:get|got|find|have) (?:my|this|our)| how do you (?:have|know)| got my number"
         r"| is this (?:real|legit|legitimate|a scam|spam|a bot|a real|a person|automated|a robot|a joke)| are you (?:a |guys )?(?:real|legit|bot|robot|person|human|local|licensed|insured|company|with)"
-        r"| (?:what|which) (?:company|business)| what is (?:this|the company|your company|your name|this about|this regarding)| whatis this"
+        r"| (?:what|which) (?:company|business)| name of (?:your|the|this) (?:company|business)| (?:your|the) company name| what is (?:this|the company|your company|your name|this about|this regarding)| whatis this"
         r"| (?:what|who) (?:do you|are you) (?:work for|represent)| where are you (?:located|based|from|guys)| what (?:town|city|area) are you"
         r"| (?:licensed|insured|bbb|reviews?|references?|website|web site)| how long (?:have you been|has your company)| what do you (?:do|guys do)\b(?! (?:about|for|with))"
         r"| do i know you| have we (?:met|spoken|talked)| why (?:are you|did you|you) (?:texting|contacting|messaging|text)"
@@ -323,6 +324,7 @@ def _keyword_opt_out(norm: str) -> bool:
             continue
         if "opt" in words and "out" in words:
             words = [w for w in words if w not in ("opt", "out")] + ["optout"]
+        words = [w for w in words if _LETTER.search(w)]  # emoji and marks around a keyword do not matter
         if any(w in _KEYWORDS for w in words) and all(w in _KEYWORDS or w in _KEYWORD_FILLER for w in words):
             # "please end" / "cancel please" / "STOP STOP": keywords and politeness only
             if len(words) <= 4:
@@ -362,7 +364,9 @@ _WHEN_WORDS = re.compile(
 _RETRACTED = re.compile(r" (?:no wait|wait no|jk|just kidding|j k|never mind|nevermind|scratch that|disregard)\b")
 
 # "Is this a scam?" asks about us; it is not abuse.
-_ASKING_IF_REAL = re.compile(r" (?:is|are) (?:this|you|these|it) (?:a |an )?(?:scam|spam|real|legit)")
+_ASKING_IF_REAL = re.compile(
+    r" (?:is|are) (?:this|you|these|it) (?:a |an )?(?:scam|spam|real|legit)(?: or (?:a |an )?(?:scam|spam|real|legit|not))?"
+)
 
 # Questions about us that the intent rules would otherwise read as a buying signal.
 _QUESTION_FIRST = re.compile(
