@@ -65,7 +65,7 @@ class MentionedAddress:
 
 
 def _clean(token: str) -> str:
-    return token.strip(" ,;:()\"'")
+    return token.strip(" ,;:()\"'.")
 
 
 def _parse(window: str) -> MentionedAddress | None:
@@ -76,7 +76,7 @@ def _parse(window: str) -> MentionedAddress | None:
     street: list[str] = []
     city: list[str] = []
     state = zip_code = ""
-    started = done_street = False
+    started = done_street = city_done = False
     for token, label in tagged:
         word = _clean(token)
         if not word:
@@ -92,12 +92,15 @@ def _parse(window: str) -> MentionedAddress | None:
                 done_street = True
             continue
         done_street = True
-        if label == "PlaceName" and not state and not zip_code:
+        if label == "PlaceName" and not state and not zip_code and not city_done:
             if word.lower() in _NOT_CITY_WORDS and not city:
                 continue
             if word.lower() in _NOT_CITY_WORDS:
                 break
             city.append(word)
+            if token.endswith("."):
+                break  # "12 Oak St, Brockton. crack by the stairs": the sentence ends with the town
+            city_done = token.endswith(",")
         elif label == "StateName" and not state:
             code = _STATES.get(word.upper().rstrip("."), word.upper().rstrip("."))
             if code not in _STATE_CODES:
@@ -125,8 +128,11 @@ def find_addresses(text: str) -> tuple[MentionedAddress, ...]:
     if not text or _DIGIT.search(text) is None:
         return ()
     found: list[MentionedAddress] = []
-    for match in _PREFILTER.finditer(text):
-        rest = text[match.start():match.start() + 120]
+    matches = list(_PREFILTER.finditer(text))
+    for number, match in enumerate(matches):
+        # Up to the end of the sentence, or the next address ("12 Oak St, Brockton and 5 Elm Rd").
+        stop = matches[number + 1].start() if number + 1 < len(matches) else len(text)
+        rest = text[match.start():min(stop, match.start() + 120)]
         end = _SENTENCE_END.search(rest, match.end() - match.start() - 1)
         window = rest[: end.start()] if end else rest
         address = _parse(window)
