@@ -170,6 +170,8 @@ OPENPHONE_MAX_ATTEMPTS = env.int("OPENPHONE_MAX_ATTEMPTS", default=5)
 # --- Texting ----------------------------------------------------------------------------
 # Dotted path of the SMS backend class, as Django picks EMAIL_BACKEND.
 SMS_BACKEND = env("SMS_BACKEND", default="crm.sms.ConsoleBackend")
+# Reads homeowners' replies (intent, opt-out certainty, addresses): a dotted path like SMS_BACKEND.
+TEXT_READER = env("TEXT_READER", default="contacts.reading.RuleReader")
 # Region assumed for phone numbers typed without a country code.
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 
