@@ -237,7 +237,7 @@ def membership_dispatch_candidates(
             in_cooldown=in_cooldown_elsewhere(campaign_id=campaign.pk, since=cooldown_since),
         )
         .values(
-            "pk", "contact_id", "contact__phone", "contact__opted_out", "contact__mailing_state",
+            "pk", "contact_id", "contact__phone", "contact__opted_out", "contact__texting_held", "contact__mailing_state",
             "contact__first_name", "contact__last_name", "property_state", "in_cooldown",
         )[:limit]
     )

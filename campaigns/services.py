@@ -237,7 +237,7 @@ def membership_record_reply(*, activity: Activity) -> CampaignMembership | None:
     """
     if activity.kind != ActivityKind.MESSAGE or activity.direction != Direction.INCOMING:
         return None
-    category = classify_reply(activity.body)
+    category = ReplyCategory(activity.reading_category) if activity.reading_category else classify_reply(activity.body)
     at = activity.occurred_at
     with transaction.atomic():
         membership = (
@@ -335,6 +335,7 @@ DRY_RUN_DETAIL_LIMIT = 500
 
 SKIP_LABELS = {
     "opted_out": "opted out",
+    "held": "on hold until a person decides on an unclear reply",
     "no_valid_phone": "no valid mobile number",
     "cooldown": f"texted by another campaign within the cool-down ({settings.CAMPAIGN_COOLDOWN_DAYS} days)",
     "outside_window": "outside their local send window now",
@@ -409,6 +410,8 @@ def _skip_reason(row: dict, at: datetime, window) -> str:
 
     if row["contact__opted_out"]:
         return "opted_out"
+    if row["contact__texting_held"]:
+        return "held"  # stays pending: texted once a person decides "Keep texting"
     if not is_textable_number(row["contact__phone"]):
         return "no_valid_phone"
     if row["in_cooldown"]:
@@ -592,6 +595,7 @@ def memberships_claim(
                     campaign_id=campaign.pk,
                     status=MembershipStatus.PENDING,
                     contact__opted_out=False,
+                    contact__texting_held=False,
                     contact__phone__isnull=False,
                 )
             )
@@ -666,9 +670,10 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
         )
     except TextRefused as exc:
         message = "; ".join(exc.messages)
-        if exc.code == "outside_window":
+        if exc.code in ("outside_window", "held"):
+            # Not now: back to pending, texted on a later run (held: once a person lifts the hold).
             settle(MembershipStatus.PENDING, message, attempted=False, claimed_at=None)
-            return "outside_window"
+            return exc.code
         if exc.code in ("opted_out", "no_phone"):
             settle(MembershipStatus.SKIPPED, f"Not texted: {message}")
             return "opted_out" if exc.code == "opted_out" else "no_valid_phone"

@@ -23,8 +23,9 @@ from django.utils.text import Truncator
 
 from crm.admin_a11y import LabelledInlineFormSet
 
+from .admin_hold import HeldFilter, HoldAdminMixin
 from .admin_send_text import SendTextAdminMixin
-from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag
+from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag, TextingHold
 from .phone import format_phone
 from .selectors import (
     TIMELINE_LIMIT,
@@ -180,6 +181,25 @@ class OptOutEventInline(admin.TabularInline):
         return False
 
 
+class TextingHoldInline(admin.TabularInline):
+    model = TextingHold
+    extra = 0
+    can_delete = False
+    fields = ["held_at", "reason", "source", "decision", "decided_by", "decided_at"]
+    readonly_fields = fields
+    verbose_name = "hold"
+    verbose_name_plural = "Holds (unclear replies that paused texting)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("decided_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 # --- Filters -------------------------------------------------------------------------------
 
 
@@ -234,7 +254,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
+class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
     form = ContactAdminForm
     list_display = [
         "name", "phone_formatted", "status_badge", "tag_list", "first_property_display", "property_count_display",
@@ -242,7 +262,7 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
     ]
     list_display_links = ["name"]
     list_filter = [
-        "lead_status", WaitingForReplyFilter, "tags", "opted_out", "source", ("created_at", admin.DateFieldListFilter),
+        "lead_status", WaitingForReplyFilter, HeldFilter, "tags", "opted_out", "source", ("created_at", admin.DateFieldListFilter),
     ]
     search_fields = ["first_name", "last_name", "email", "property_links__property__address"]
     search_help_text = "Name, email, property address, or a phone number typed any way: (617) 555-0123, 617.555.0123"
@@ -263,7 +283,7 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
     ]
     # properties adds the homeowner's houses after the numbers, campaigns its "Add to campaign…" action
     # (each in its own admin.py: this app knows neither).
-    inlines = [ContactPhoneInline, OptOutEventInline]
+    inlines = [ContactPhoneInline, OptOutEventInline, TextingHoldInline]
     actions = ["mark_opted_out", "add_tag", "export_csv"]
     # Callables (request, contact) -> HTML that higher apps add to the side of the contact page
     # (campaigns lists the homeowner's campaigns), so this app need not import them.
@@ -331,6 +351,8 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
     def do_not_text(self, contact):
         if contact.opted_out:
             return format_html('<span class="dnt-badge" title="{}">Do not text</span>', contact.opted_out_reason)
+        if contact.texting_held:
+            return format_html('<span class="held-badge" title="{}">On hold</span>', "A person must decide on an unclear reply")
         return ""
 
     # --- change page ---
@@ -346,6 +368,8 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
                 )
             context["waiting_for_reply"] = obj.conversations.filter(waiting_for_reply=True).exists()
             context["side_sections"] = [section(request, obj) for section in self.side_sections]
+            # Linking a mentioned house is the properties app's view (by URL name; no import of it here).
+            context["can_link_mentions"] = request.user.has_perm("properties.add_propertycontact")
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_related(self, request, form, formsets, change):
@@ -498,13 +522,16 @@ class ConversationAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
 @admin.register(Activity)
 class ActivityAdmin(PhoneSearchMixin, admin.ModelAdmin):
-    list_display = ["occurred_at", "contact", "kind", "direction", "short_body", "status", "sent_by"]
-    list_filter = ["kind", "direction", "status", ("occurred_at", admin.DateFieldListFilter)]
+    list_display = ["occurred_at", "contact", "kind", "direction", "short_body", "reading_category", "reading_rule",
+                    "status", "sent_by"]
+    list_filter = ["kind", "direction", "reading_category", "reading_opt_out", "status",
+                   ("occurred_at", admin.DateFieldListFilter)]
     list_select_related = ["contact", "sent_by"]
     search_fields = ["contact__first_name", "contact__last_name", "body", "summary"]
     autocomplete_fields = ["contact"]
     raw_id_fields = ["conversation", "sent_by"]
-    readonly_fields = ["openphone_id", "created_at", "updated_at"]
+    readonly_fields = ["openphone_id", "reading_category", "reading_opt_out", "reading_rule", "reading_addresses",
+                       "created_at", "updated_at"]
     date_hierarchy = "occurred_at"
 
     def phone_matches(self, contacts) -> Q:

@@ -115,6 +115,10 @@ class Contact(PhoneNormalizingModel):
     opted_out = models.BooleanField(default=False, help_text="Never text this person while set.")
     opted_out_at = models.DateTimeField(null=True, blank=True)
     opted_out_reason = models.CharField(max_length=255, blank=True)
+    texting_held = models.BooleanField(
+        default=False,
+        help_text="A reply may have been a request to stop: no text goes out until a person decides (see holds).",
+    )
 
     mailing_address = models.CharField(max_length=255, blank=True)
     mailing_city = models.CharField(max_length=100, blank=True)
@@ -302,6 +306,14 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="Staff member who sent the text or wrote the note.",
     )
+    # How the homeowner's text was read (contacts.reading); empty on anything else.
+    reading_category = models.CharField(max_length=20, blank=True, help_text="Intent read from an incoming text.")
+    reading_opt_out = models.CharField(max_length=10, blank=True, help_text="certain, possible or none.")
+    reading_rule = models.CharField(max_length=120, blank=True, help_text="The rule that decided the reading.")
+    reading_addresses = models.JSONField(
+        default=list, blank=True,
+        help_text="Street addresses the text mentions: line1, city, state, zip, and property_id once matched.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -460,3 +472,30 @@ class ScheduledText(models.Model):
 
     def __str__(self) -> str:
         return f"Text to {self.conversation.contact} at {self.send_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+class HoldDecision(models.TextChoices):
+    KEEP_TEXTING = "keep_texting", "Keep texting"
+    OPT_OUT = "opt_out", "Opted out"
+    OPTED_IN = "opted_in", "They texted START"
+
+
+class TextingHold(models.Model):
+    """A reply that may have asked us to stop: texting paused until a person decides (who, when, why)."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="texting_holds")
+    activity = models.ForeignKey(
+        Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The message that caused the hold.",
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=32, help_text="inbound_message, openphone_sync, reclassify, ...")
+    held_at = models.DateTimeField()
+    decision = models.CharField(max_length=16, choices=HoldDecision.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Hold on {self.contact} ({self.get_decision_display() or 'waiting for a decision'})"

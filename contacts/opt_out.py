@@ -1,41 +1,28 @@
-"""What counts as "stop texting me" (and "start again"): the published phrase list, kept in one place.
+"""Opting back in (START/UNSTOP), HELP, and the reason recorded for an opt-out.
 
-Carrier keywords count only as the whole message (case and punctuation ignored: "Stop!" counts,
-"stop by tomorrow" does not). Plain-language requests count anywhere in the message.
+Whether a message asks us to stop is read by contacts.reading; `is_opt_out` asks it.
 """
 from __future__ import annotations
 
 import re
 
-# Whole-message keywords (carrier standard plus common variants). "OPT OUT" is matched with or without the space.
-OPT_OUT_KEYWORDS = frozenset({"STOP", "STOPALL", "END", "CANCEL", "UNSUBSCRIBE", "QUIT", "REVOKE", "OPTOUT"})
+# Whole-message keywords for opting back in and for help. What counts as a request to stop is
+# read by contacts.reading (the one place): carrier keywords and plain-language requests alike.
 OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO"})
-
-# Clear requests in plain words, anywhere in the message.
-OPT_OUT_PHRASES = (
-    r"\bstop (?:texting|messaging|contacting|sending)\b",
-    r"\b(?:please )?(?:remove|take) me (?:off|from|out of)\b",
-    r"\b(?:do not|don'?t|dont|never) (?:text|message|contact|send|txt) (?:me|us|this number)\b",
-    r"\bunsubscribe me\b",
-    r"\bopt me out\b",
-    r"\bno more (?:texts|messages|txts)\b",
-    r"\blose (?:this|my) number\b",
-)
-_PHRASES = re.compile("|".join(OPT_OUT_PHRASES), re.IGNORECASE)
 _NOT_LETTERS = re.compile(r"[^A-Z]+")
 
 
 def _keyword(text: str) -> str:
-    """The message reduced to its letters, upper case: "Stop!!" -> "STOP", "opt-out" -> "OPTOUT"."""
+    """The message reduced to its letters, upper case: "Start!!" -> "START"."""
     return _NOT_LETTERS.sub("", (text or "").upper())
 
 
 def is_opt_out(text: str) -> bool:
-    """True when the message asks us to stop texting: a keyword alone, or a clear request in words."""
-    if _keyword(text) in OPT_OUT_KEYWORDS:
-        return True
-    return bool(_PHRASES.search((text or "").replace("’", "'")))
+    """True when the message certainly asks us to stop texting (contacts.reading says `certain`)."""
+    from .reading import OptOutCertainty, read_message
+
+    return read_message(text).opt_out == OptOutCertainty.CERTAIN
 
 
 def is_opt_in(text: str) -> bool:

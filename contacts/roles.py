@@ -27,6 +27,7 @@ OFFICE_STAFF_PERMISSIONS: dict[str, set[str]] = {
     "contacts.line": {"view", "change"},
     "contacts.activitymedia": {"view"},
     "contacts.scheduledtext": {"view", "add", "change"},
+    "contacts.textinghold": {"view"},
     "properties.property": {"view", "add", "change"},
     "properties.propertycontact": {"view", "add", "change"},
     "campaigns.campaign": {"view"},
@@ -46,6 +47,7 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, set[str]] = {
     "contacts.activity": {"delete"},
     "contacts.conversation": {"delete"},
     "contacts.optoutevent": {"delete"},
+    "contacts.textinghold": {"delete"},
     "contacts.tag": {"delete"},
     # Deleting a person deletes their texts' media and scheduled texts with them.
     "contacts.activitymedia": {"delete"},

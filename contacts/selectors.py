@@ -201,3 +201,16 @@ def contact_scheduled_texts(*, contact: Contact):
     return ScheduledText.objects.filter(
         conversation__contact=contact, status__in=[ScheduledTextStatus.SCHEDULED, ScheduledTextStatus.SENDING]
     ).select_related("conversation", "created_by").order_by("send_at", "id")
+
+def contact_open_hold(*, contact):
+    """The newest undecided hold on the contact, with the message that caused it, or None."""
+    from .models import TextingHold
+
+    return (
+        TextingHold.objects.filter(contact=contact, decision="").select_related("activity").order_by("-held_at", "-id").first()
+    )
+
+
+def contacts_held_count() -> int:
+    """How many homeowners are on hold, waiting for a person to decide on an unclear reply."""
+    return Contact.objects.filter(texting_held=True).count()

@@ -5,6 +5,7 @@ Each function is one transaction; callers pass keyword arguments only.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -197,7 +198,9 @@ def contact_opt_in(
             contact=locked, opted_out=False, reason=reason[:255], source=source,
             by_user=by_user, activity=activity, occurred_at=at,
         )
-    contact.refresh_from_db(fields=["opted_out", "opted_out_at", "opted_out_reason"])
+        if locked.texting_held:  # they asked to be texted: that settles any open hold
+            _holds_close(contact=locked, decision="opted_in", by_user=by_user, at=at)
+    contact.refresh_from_db(fields=["opted_out", "opted_out_at", "opted_out_reason", "texting_held"])
     return changed
 
 
@@ -210,24 +213,38 @@ def contact_bulk_opt_out(*, contacts: Iterable[Contact], reason: str, by_user=No
 
 
 def contact_apply_reply_keywords(*, activity: Activity, source: str = "inbound_message") -> str:
-    """Act on the words of a homeowner's text (the published list in contacts/opt_out.py).
+    """Read a homeowner's text (contacts.reading), store the reading on it and act on it.
 
-    A request to stop opts the contact out; START/UNSTOP opts them back in; both leave an
-    OptOutEvent pointing at the message. HELP changes nothing here: the message stays on the
-    timeline and the conversation waits for a person to answer it. Returns "opted_out",
-    "opted_in", "help", "superseded" (a later opt-out or opt-in already decided) or "". Safe to
-    call twice for the same message: an OptOutEvent already linked to it means it was handled.
-    `source` names what brought the message in ("inbound_message" for webhooks, "openphone_sync").
+    A certain request to stop opts the contact out; START/UNSTOP opts them back in (both leave an
+    OptOutEvent pointing at the message); a possible one holds the contact (no text goes out)
+    until a person decides. HELP changes nothing here: the conversation waits for a person.
+    Returns "opted_out", "opted_in", "held", "help", "superseded" (a later opt-out or opt-in
+    already decided) or "". Safe to call twice for the same message: an OptOutEvent or hold
+    already linked to it means it was handled. `source` names what brought the message in
+    ("inbound_message" for webhooks, "openphone_sync").
     """
-    from .opt_out import is_help, is_opt_in, is_opt_out, opt_out_reason
+    from .models import Direction, TextingHold
+    from .opt_out import is_help, is_opt_in, opt_out_reason
+    from .reading import OptOutCertainty, read_message
 
     text = activity.body
-    if is_opt_out(text):
+    reading = read_message(text) if activity.direction == Direction.INCOMING else None
+    if reading is not None:
+        activity_store_reading(activity=activity, reading=reading)
+    if reading is not None and reading.opt_out == OptOutCertainty.CERTAIN:
         outcome, apply = "opted_out", contact_opt_out
     elif is_opt_in(text):
         outcome, apply = "opted_in", contact_opt_in
     elif is_help(text):
         return "help"
+    elif reading is not None and reading.opt_out == OptOutCertainty.POSSIBLE:
+        with transaction.atomic():
+            if OptOutEvent.objects.filter(contact_id=activity.contact_id, occurred_at__gt=activity.occurred_at).exists():
+                return "superseded"
+            if not TextingHold.objects.filter(activity=activity).exists():
+                contact_hold(contact=activity.contact, reason=opt_out_reason(text), source=source, activity=activity,
+                             at=activity.occurred_at)
+        return "held"
     else:
         return ""
     with transaction.atomic():
@@ -240,6 +257,32 @@ def contact_apply_reply_keywords(*, activity: Activity, source: str = "inbound_m
             apply(contact=activity.contact, reason=reason, source=source, activity=activity,
                   at=activity.occurred_at)
     return outcome
+
+
+def activity_store_reading(*, activity: Activity, reading) -> None:
+    """Keep how an incoming text was read (intent, opt-out certainty, rule, addresses) on the text.
+
+    Addresses already matched to a house keep their `property_id` when the reading is stored again.
+    """
+    known = {
+        (a.get("line1"), a.get("city"), a.get("state"), a.get("zip")): a.get("property_id")
+        for a in (activity.reading_addresses or [])
+    }
+    addresses = []
+    for address in reading.addresses_as_json():
+        address["property_id"] = known.get(
+            (address["line1"], address["city"], address["state"], address["zip"])
+        )
+        addresses.append(address)
+    activity.reading_category = str(reading.category)
+    activity.reading_opt_out = str(reading.opt_out)
+    activity.reading_rule = reading.rule[:120]
+    activity.reading_addresses = addresses
+    with transaction.atomic():
+        Activity.objects.filter(pk=activity.pk).update(
+            reading_category=activity.reading_category, reading_opt_out=activity.reading_opt_out,
+            reading_rule=activity.reading_rule, reading_addresses=addresses,
+        )
 
 
 def contact_fill_from_openphone(
@@ -362,7 +405,7 @@ def message_send(
     # conversation the text will be recorded in, so recording needs no further read.
     fresh = (
         Contact.objects.filter(pk=contact.pk)
-        .values("opted_out", "phone")
+        .values("opted_out", "texting_held", "phone")
         .annotate(
             conversation_id=Subquery(
                 Conversation.objects.filter(contact_id=OuterRef("pk"), phone_number_id=line).values("pk")[:1]
@@ -372,6 +415,12 @@ def message_send(
     )
     if fresh["opted_out"]:
         raise TextRefused(f"{contact} has opted out of texts.", code="opted_out")
+    if fresh["texting_held"]:
+        raise TextRefused(
+            f"{contact} is on hold: a reply may have asked us to stop. Decide on their contact page first "
+            "(Keep texting or Opt out).",
+            code="held",
+        )
     if not fresh["phone"]:
         raise TextRefused(f"{contact} has no valid mobile number.", code="no_phone")
     now = timezone.now()
@@ -719,12 +768,17 @@ def activity_media_attempt(*, media_id: int) -> int:
 
 
 def _contact_hold_reason(contact: Contact) -> str:
-    """Why texts to the homeowner are paused, if another part of the system holds them (issue 14)."""
-    held_at = getattr(contact, "held_at", None)
-    if held_at:
-        reason = getattr(contact, "held_reason", "") or "on hold"
-        return f"{contact} is on hold since {timezone.localtime(held_at):%b %-d, %Y} ({reason})."
-    return ""
+    """Why texts to the homeowner are paused by an unclear reply waiting for a person's decision."""
+    if not contact.texting_held:
+        return ""
+    from .models import TextingHold
+
+    hold = TextingHold.objects.filter(contact=contact, decision="").order_by("-held_at", "-id").first()
+    since = f" since {timezone.localtime(hold.held_at):%b %-d, %Y}" if hold else ""
+    return (
+        f"{contact} is on hold{since}: their reply may have asked us to stop. Decide on it on their page "
+        "(Keep texting / Opt out) before texting them."
+    )
 
 
 def contact_texting_blocked(*, contact: Contact) -> str:
@@ -879,3 +933,128 @@ def call_log_create(
             contact=contact, conversation=conversation, kind=ActivityKind.CALL, direction="outgoing",
             status=outcome, body=(note or "").strip(), occurred_at=at or timezone.now(), sent_by=by_user,
         )
+
+# --- Holds: a reply that may have asked us to stop --------------------------------------------
+
+def contact_hold(
+    *, contact: Contact, reason: str, source: str, activity: Activity | None = None, at: datetime | None = None
+) -> bool:
+    """Stop all texts to the contact until a person decides; returns False if they were already held.
+
+    Every call leaves a TextingHold (what put it on: `source` and the message; when; why).
+    A contact already opted out is not held: they get no texts anyway.
+    """
+    from .models import TextingHold
+
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if locked.opted_out:
+            return False
+        changed = not locked.texting_held
+        if changed:
+            locked.texting_held = True
+            locked.save(update_fields=["texting_held", "updated_at"])
+        TextingHold.objects.create(
+            contact=locked, activity=activity, reason=reason[:255], source=source, held_at=at
+        )
+    contact.texting_held = True
+    return changed
+
+
+def _holds_close(*, contact: Contact, decision: str, by_user, at: datetime) -> int:
+    from .models import TextingHold
+
+    Contact.objects.filter(pk=contact.pk).update(texting_held=False, updated_at=at)
+    return TextingHold.objects.filter(contact=contact, decision="").update(
+        decision=decision, decided_by=by_user, decided_at=at
+    )
+
+
+def contact_hold_decide(*, contact: Contact, decision: str, by_user, reason: str = "") -> str:
+    """A person decided on a held contact: "keep_texting" lifts the hold, "opt_out" opts them out.
+
+    Closes every open hold with the decision, who and when. Refuses a contact that is not held.
+    """
+    from .models import HoldDecision
+
+    if decision not in (HoldDecision.KEEP_TEXTING, HoldDecision.OPT_OUT):
+        raise ValidationError(f"Unknown decision “{decision}”: choose Keep texting or Opt out.")
+    at = timezone.now()
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if not locked.texting_held:
+            raise ValidationError(f"{locked} is not on hold; nothing to decide.", code="not_held")
+        if decision == HoldDecision.OPT_OUT:
+            contact_opt_out(
+                contact=locked, reason=reason or "Staff decided after an unclear reply", source="staff",
+                by_user=by_user, at=at,
+            )
+        _holds_close(contact=locked, decision=decision, by_user=by_user, at=at)
+    contact.refresh_from_db(fields=["opted_out", "opted_out_at", "opted_out_reason", "texting_held"])
+    return decision
+
+
+def activity_set_address_matches(*, activity: Activity, property_ids: list) -> None:
+    """Store which house (id, or None) each address mentioned in the text is; the rest of the reading stays."""
+    addresses = [dict(a) for a in (activity.reading_addresses or [])]
+    for address, property_id in zip(addresses, property_ids, strict=False):
+        address["property_id"] = property_id
+    activity.reading_addresses = addresses
+    with transaction.atomic():
+        Activity.objects.filter(pk=activity.pk).update(reading_addresses=addresses)
+
+
+@dataclass
+class Reread:
+    """What reading a stored text again changed (or would change)."""
+
+    activity_id: int
+    contact_id: int
+    occurred_at: datetime
+    old: tuple[str, str, str]  # category, opt-out, rule
+    new: tuple[str, str, str]
+    action: str = ""  # "hold" when the contact is (or would be) held for a person to decide
+
+    @property
+    def changed(self) -> bool:
+        return self.old[:2] != self.new[:2] or bool(self.action)
+
+
+def activity_reread(*, activity: Activity, apply: bool, source: str = "reclassify") -> Reread:
+    """Read a stored incoming text again with today's reader; with `apply`, store it and act.
+
+    A past message newly read as an opt-out (certain or possible) HOLDS the contact rather than
+    opting them out silently: a person confirms it on the contact page. Nothing is done when the
+    contact is already opted out or held, or a later opt-out/opt-in of theirs already decided.
+    """
+    from .models import TextingHold
+    from .opt_out import opt_out_reason
+    from .reading import OptOutCertainty, read_message
+
+    reading = read_message(activity.body)
+    change = Reread(
+        activity_id=activity.pk, contact_id=activity.contact_id, occurred_at=activity.occurred_at,
+        old=(activity.reading_category, activity.reading_opt_out, activity.reading_rule),
+        new=(str(reading.category), str(reading.opt_out), reading.rule),
+    )
+    asks_to_stop = reading.opt_out in (OptOutCertainty.CERTAIN, OptOutCertainty.POSSIBLE)
+    if asks_to_stop and activity.reading_opt_out not in (OptOutCertainty.CERTAIN, OptOutCertainty.POSSIBLE):
+        contact = Contact.objects.only("pk", "opted_out", "texting_held").get(pk=activity.contact_id)
+        decided_later = OptOutEvent.objects.filter(
+            contact_id=activity.contact_id, occurred_at__gt=activity.occurred_at
+        ).exists()
+        handled = OptOutEvent.objects.filter(activity=activity).exists() or TextingHold.objects.filter(
+            activity=activity
+        ).exists()
+        if not (contact.opted_out or contact.texting_held or decided_later or handled):
+            change.action = "hold"
+    if apply:
+        with transaction.atomic():
+            activity_store_reading(activity=activity, reading=reading)
+            if change.action == "hold":
+                contact_hold(
+                    contact=activity.contact, reason=f"Re-read: {opt_out_reason(activity.body)}"[:255], source=source,
+                    activity=activity, at=activity.occurred_at,
+                )
+    return change

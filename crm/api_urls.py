@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 from campaigns.api import CampaignViewSet, MembershipViewSet
 from contacts.api import ActivityViewSet, ContactViewSet, ConversationViewSet
 from crm.api import not_found
-from properties.api import PropertyViewSet
+from properties.api import PropertyViewSet, TextAnalysisView
 
 router = DefaultRouter()
 router.register("contacts", ContactViewSet, basename="contact")
@@ -17,6 +17,7 @@ router.register("activities", ActivityViewSet, basename="activity")
 router.register("conversations", ConversationViewSet, basename="conversation")
 
 urlpatterns = [
+    path("v1/text-analysis/", TextAnalysisView.as_view(), name="api-text-analysis"),
     path("v1/", include((router.urls, "api"), namespace="api")),
     re_path(r"^v1/", not_found),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -433,6 +433,13 @@ def waiting_count() -> int:
     return Conversation.objects.filter(waiting_for_reply=True).count()
 
 
+def held_count() -> int:
+    """Homeowners on hold after an unclear reply (maybe a request to stop): a person must decide."""
+    from contacts.selectors import contacts_held_count
+
+    return contacts_held_count()
+
+
 def recent_interested_replies(*, limit: int = RECENT_INTERESTED_LIMIT) -> QuerySet[CampaignMembership]:
     """The newest campaign replies marked interested, with their homeowner and campaign."""
     return (

@@ -16,6 +16,7 @@ from .reports import BadMonth, monthly_report_csv, parse_month, previous_month
 from .selectors import (
     Period,
     business_today,
+    held_count,
     monthly_figures,
     waiting_conversations,
     waiting_count,
@@ -57,6 +58,7 @@ def dashboard(request):
         "sections": sections,
         "waiting": list(waiting_conversations()),
         "waiting_total": waiting_count(),
+        "held_total": held_count(),
         "form": form,
         "selected": selected,
         "presets": _presets(today),

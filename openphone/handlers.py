@@ -23,6 +23,7 @@ from contacts.services import (
     contact_get_or_create_by_phone,
     contacts_forget_openphone_contact,
 )
+from properties.services import activity_match_mentions
 
 from . import calls
 from .client import OpenPhoneClient, OpenPhoneError, OpenPhoneNotFound
@@ -93,6 +94,7 @@ def handle_message_received(payload: dict) -> None:
     )
     media_copies_queue(activity_media_add(activity=activity, items=media_items(message.get("media"))))
     outcome = contact_apply_reply_keywords(activity=activity)
+    activity_match_mentions(activity=activity)  # addresses in the text -> our houses (linked only by a click)
     if outcome:
         logger.debug("Inbound text from %s: %s", mask_phone(sender), outcome)
     notify_campaigns_of_reply(activity=activity)

@@ -23,6 +23,7 @@ from contacts.services import (
     contact_apply_reply_keywords,
     contact_get_or_create_by_phone,
 )
+from properties.services import activity_match_mentions
 
 from . import calls
 from .client import MAX_PAGE_SIZE, OpenPhoneClient, OpenPhoneClientError, OpenPhoneNotFound, Page, parse_timestamp
@@ -286,7 +287,7 @@ def _fetch_history_page(client: OpenPhoneClient, checkpoint: SyncCheckpoint, ite
 
 
 # What contact_apply_reply_keywords did -> the summary's counter.
-_OUTCOME_COUNTS = {"opted_out": "opt_outs", "opted_in": "opt_ins"}
+_OUTCOME_COUNTS = {"opted_out": "opt_outs", "opted_in": "opt_ins"}  # holds are counted on the dashboard
 
 
 def _record_message(checkpoint: SyncCheckpoint, item: SyncConversation, message: dict, counts: dict) -> None:
@@ -305,6 +306,7 @@ def _record_message(checkpoint: SyncCheckpoint, item: SyncConversation, message:
     if created and direction == "incoming":
         # The same rule as for webhooks: a STOP or START we never saw counts unless a later one decided.
         outcome = contact_apply_reply_keywords(activity=activity, source="openphone_sync")
+        activity_match_mentions(activity=activity)
         if outcome in _OUTCOME_COUNTS:
             counts[_OUTCOME_COUNTS[outcome]] += 1
 

@@ -15,6 +15,7 @@ from crm.admin_a11y import LabelledInlineFormSet, NamedBlankAllValuesFilter
 
 from . import import_admin  # noqa: F401 - registers ImportRun: upload, runs, rejects
 from .addresses import address_key
+from .admin_mentions import LinkMentionAdminMixin
 from .models import Property, PropertyContact
 
 # Decades offered by the "year built" filter; older houses fall in "Before 1900".
@@ -152,7 +153,7 @@ class OwnerInline(admin.TabularInline):
 
 
 @admin.register(Property)
-class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
+class PropertyAdmin(LinkMentionAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
     form = PropertyAdminForm
     list_display = [
         "address", "city", "zip_code", "property_type", "year_built", "value_display", "equity_display",

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from crm.api import ConditionalRecordMixin
 from crm.api_filters import DateTimeFilter, IntegerFilter
@@ -91,3 +95,85 @@ class PropertyViewSet(ConditionalRecordMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         services.property_update(property=serializer.instance, **_service_fields(serializer.validated_data))
+
+
+# --- Reading a homeowner's text (/api/v1/text-analysis/) ------------------------------------
+# Here rather than in contacts: the answer names our houses (property_id), and contacts may not
+# import properties. The reading itself is contacts.reading, as everywhere else.
+
+MAX_ANALYZED_TEXT = 1600  # OpenPhone's longest text
+
+
+class StrictTextField(serializers.CharField):
+    """A string and nothing else: 12 or true are refused, not turned into "12" or "True"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Send the message as a string.", code="invalid")
+        return super().to_internal_value(data)
+
+
+class TextAnalysisRequestSerializer(serializers.Serializer):
+    text = StrictTextField(
+        max_length=MAX_ANALYZED_TEXT, trim_whitespace=False,
+        help_text=f"The homeowner's message, up to {MAX_ANALYZED_TEXT} characters.",
+        error_messages={"max_length": f"The text is too long: at most {MAX_ANALYZED_TEXT} characters."},
+    )
+
+
+class MentionedAddressSerializer(serializers.Serializer):
+    line1 = serializers.CharField()
+    city = serializers.CharField(allow_blank=True)
+    state = serializers.CharField(allow_blank=True)
+    zip = serializers.CharField(allow_blank=True)
+    property_id = serializers.IntegerField(allow_null=True, help_text="Our house at this address, when exactly one fits.")
+
+
+class TextAnalysisSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=["interested", "not_interested", "opt_out", "wrong_number", "question", "other"])
+    opt_out = serializers.ChoiceField(
+        choices=["certain", "possible", "none"],
+        help_text="certain: a request to stop; possible: unclear, a person should decide; none.",
+    )
+    rule = serializers.CharField(help_text="The rule that decided (for people checking a reading).")
+    addresses = MentionedAddressSerializer(many=True)
+
+
+class ViewContactsPermission(BasePermission):
+    """The same permission as reading contacts (`contacts.view_contact`)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.has_perm("contacts.view_contact"))
+
+
+class TextAnalysisView(APIView):
+    """Read a homeowner's message: intent, whether it asks us to stop, addresses (matched to our houses).
+
+    Nothing is stored or changed.
+    """
+
+    permission_classes = [ViewContactsPermission]
+
+    @extend_schema(
+        request=TextAnalysisRequestSerializer, responses={200: TextAnalysisSerializer},
+        summary="Read a homeowner's text message",
+    )
+    def post(self, request):
+        from contacts.reading import read_message
+
+        incoming = TextAnalysisRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        reading = read_message(incoming.validated_data["text"])
+        addresses = []
+        for address in reading.addresses_as_json():
+            house = selectors.property_match_address(
+                line1=address["line1"], city=address["city"], state=address["state"], zip_code=address["zip"]
+            )
+            addresses.append({**address, "property_id": house.pk if house else None})
+        return Response(
+            TextAnalysisSerializer(
+                {"category": str(reading.category), "opt_out": str(reading.opt_out), "rule": reading.rule,
+                 "addresses": addresses}
+            ).data
+        )

@@ -127,3 +127,65 @@ def property_update(*, property: Property, owners: Iterable[tuple[int, str]] | N
         setattr(property, field.attname, getattr(locked, field.attname))
     return property
 
+
+
+# --- Addresses homeowners mention in their texts -----------------------------------------------
+
+def activity_match_mentions(*, activity) -> list:
+    """Match each street address a text mentions (its stored reading) to our houses; store the ids.
+
+    Nothing is linked to the homeowner here: the contact page offers the link, a person clicks it.
+    Returns the matched houses (None where not in our records).
+    """
+    from contacts.services import activity_set_address_matches
+
+    from .selectors import property_match_address
+
+    mentions = activity.reading_addresses or []
+    if not mentions:
+        return []
+    found = [
+        property_match_address(
+            line1=m.get("line1", ""), city=m.get("city", ""), state=m.get("state", ""), zip_code=m.get("zip", "")
+        )
+        for m in mentions
+    ]
+    activity_set_address_matches(activity=activity, property_ids=[p.pk if p else None for p in found])
+    return found
+
+
+def property_link_mention(*, activity, index: int, role: str = OwnerRole.PRIMARY_OWNER) -> tuple[Property, bool]:
+    """A person clicked "Link": tie the house a text mentions to the homeowner who sent it.
+
+    Uses the matched house (matched again now, a house may have been imported since), or creates
+    it from the mention when it is not in our records. Returns (house, created). Refuses an index
+    the text does not have.
+    """
+    from contacts.services import activity_set_address_matches
+
+    from .selectors import property_match_address
+
+    mentions = list(activity.reading_addresses or [])
+    if not 0 <= index < len(mentions):
+        raise ValidationError("This text mentions no such address.", code="no_such_mention")
+    mention = mentions[index]
+    with transaction.atomic():
+        prop = None
+        if mention.get("property_id"):
+            prop = Property.objects.filter(pk=mention["property_id"]).first()
+        if prop is None:
+            prop = property_match_address(
+                line1=mention.get("line1", ""), city=mention.get("city", ""), state=mention.get("state", ""),
+                zip_code=mention.get("zip", ""),
+            )
+        created = prop is None
+        if created:
+            prop = property_create(
+                address=mention.get("line1", ""), city=mention.get("city", ""),
+                state=(mention.get("state") or "MA"), zip_code=mention.get("zip", ""),
+            )
+        PropertyContact.objects.get_or_create(property=prop, contact_id=activity.contact_id, defaults={"role": role})
+        ids = [m.get("property_id") for m in mentions]
+        ids[index] = prop.pk
+        activity_set_address_matches(activity=activity, property_ids=ids)
+    return prop, created

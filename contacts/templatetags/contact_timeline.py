@@ -17,3 +17,14 @@ def call_duration(seconds) -> str:
     if minutes:
         return f"{minutes} min {rest} s" if rest else f"{minutes} min"
     return f"{rest} s"
+
+
+@register.filter
+def reading_label(category) -> str:
+    """`not_interested` -> "Not interested" (the reply categories' labels)."""
+    from contacts.reading import ReplyCategory
+
+    try:
+        return ReplyCategory(category).label
+    except ValueError:
+        return category

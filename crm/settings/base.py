@@ -176,6 +176,15 @@ OPENPHONE_MAX_ATTEMPTS = env.int("OPENPHONE_MAX_ATTEMPTS", default=5)
 # --- Texting ----------------------------------------------------------------------------
 # Dotted path of the SMS backend class, as Django picks EMAIL_BACKEND.
 SMS_BACKEND = env("SMS_BACKEND", default="crm.sms.ConsoleBackend")
+# Reads homeowners' replies (intent, opt-out certainty, addresses): a dotted path like SMS_BACKEND.
+TEXT_READER = env("TEXT_READER", default="contacts.reading.RuleReader")
+# The optional Gemini reader (TEXT_READER = "gemini.GeminiReader"); without a key it reads with the rules.
+GEMINI_API_KEY = env("GEMINI_API_KEY", default="")
+GEMINI_MODEL = env("GEMINI_MODEL", default="gemini-2.5-flash")
+GEMINI_BASE_URL = env("GEMINI_BASE_URL", default="")  # tests point it at a local fake server
+GEMINI_TIMEOUT_SECONDS = env.float("GEMINI_TIMEOUT_SECONDS", default=5.0)
+GEMINI_RETRIES = env.int("GEMINI_RETRIES", default=2)  # attempts in all
+GEMINI_DAILY_CALL_BUDGET = env.int("GEMINI_DAILY_CALL_BUDGET", default=2000)
 # Region assumed for phone numbers typed without a country code.
 PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 

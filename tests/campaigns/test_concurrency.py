@@ -110,3 +110,45 @@ def test_campaigns_on_different_lines_sharing_homeowners_text_each_once(settings
     assert len(sent_to) == 30 and max(sent_to.values()) == 1
     assert CampaignMembership.objects.filter(status=MembershipStatus.SENT).count() == 30
     assert CampaignMembership.objects.filter(status=MembershipStatus.PENDING).count() == 30
+
+
+
+class HoldingBackend(SlowBackend):
+    """Holds homeowners at the first send, as unclear replies arriving mid-batch would."""
+
+    to_hold: list = []
+
+    def send(self, message):
+        from contacts.services import contact_hold
+
+        while self.to_hold:
+            contact_hold(contact=self.to_hold.pop(), reason="Replied “wtf”", source="inbound_message")
+        return super().send(message)
+
+
+@time_machine.travel(NOON, tick=False)
+def test_two_dispatchers_never_text_a_held_contact(settings, outbox):
+    """Held before the run: never texted, their membership waits. Held mid-run: never texted after the hold."""
+    from contacts.services import contact_hold
+
+    settings.SMS_BACKEND = "tests.campaigns.test_concurrency.HoldingBackend"
+    contacts = ContactFactory.create_batch(30)
+    held_before, held_during = contacts[:10], contacts[20:25]
+    for contact in held_before:
+        contact_hold(contact=contact, reason="Replied “only text after 6”", source="inbound_message")
+    campaign = make_campaign(contacts, daily_limit=100)
+    HoldingBackend.to_hold = list(held_during)
+
+    run_dispatchers(2)
+
+    texted = Counter(message.to for message in outbox)
+    assert max(texted.values()) == 1
+    assert not {c.phone for c in held_before} & set(texted)
+    assert all(campaign.memberships.get(contact=c).status == MembershipStatus.PENDING for c in held_before)
+    for contact in held_during:
+        membership = campaign.memberships.get(contact=contact)
+        # Texted before the hold landed (the first send itself), or left pending: never texted after it.
+        assert membership.status in (MembershipStatus.PENDING, MembershipStatus.SENT)
+        assert (contact.phone in texted) == (membership.status == MembershipStatus.SENT)
+    assert sum(campaign.memberships.get(contact=c).status == MembershipStatus.SENT for c in held_during) <= 2
+    assert len(outbox) >= 15

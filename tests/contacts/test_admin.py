@@ -121,7 +121,7 @@ def _add_form(**overrides):
         "source": "manual", "notes": "", "mailing_address": "", "mailing_city": "", "mailing_state": "",
         "mailing_zip": "",
     }
-    for prefix in ("phones", "property_links", "opt_out_events"):
+    for prefix in ("phones", "property_links", "opt_out_events", "texting_holds"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data.update(overrides)
     return data

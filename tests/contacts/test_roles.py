@@ -41,7 +41,7 @@ def _edit_form(contact, **changes):
         "email": contact.email, "lead_status": contact.lead_status, "source": contact.source, "notes": "",
         "mailing_address": "", "mailing_city": "", "mailing_state": "", "mailing_zip": "",
     }
-    for prefix in ("phones", "property_links", "opt_out_events"):
+    for prefix in ("phones", "property_links", "opt_out_events", "texting_holds"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     data.update(changes)
     return data
