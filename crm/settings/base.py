@@ -2,6 +2,7 @@
 
 dev.py, test.py and production.py import this module and change only what they must.
 """
+import datetime
 from pathlib import Path
 
 import environ
@@ -34,6 +35,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "simple_history",
     "crm",
     "contacts",
     "properties",
@@ -50,8 +56,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Users who must use a second factor (OTP_REQUIRED_*) reach nothing else until they have.
+    "crm.two_factor.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # History rows name the user of the request (API requests: see crm.api's authentication).
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: counts failed sign-ins and answers locked-out attempts with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -119,6 +133,31 @@ CELERY_TIMEZONE = env("TIME_ZONE", default="America/New_York")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Auth -------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in (admin, dashboard) while the user and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after AXES_FAILURE_LIMIT wrong passwords for one username from one address, for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "crm.lockout.lockout_response"
+# The lockout page says when to try again; attempts while locked out do not push that time back.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Behind a reverse proxy (AXES_BEHIND_PROXY) the address is the one the proxy appended to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "crm.lockout.client_ip"
+AXES_BEHIND_PROXY = env.bool("AXES_BEHIND_PROXY", default=False)
+# Second factor (TOTP app or a recovery code): required of superusers and managers in production
+# (crm.settings.production), optional for office staff unless OTP_REQUIRED_FOR_STAFF.
+OTP_REQUIRED_FOR_MANAGERS = env.bool("OTP_REQUIRED_FOR_MANAGERS", default=False)
+OTP_REQUIRED_FOR_STAFF = env.bool("OTP_REQUIRED_FOR_STAFF", default=False)
+OTP_MANAGER_GROUP = "Manager"
+OTP_TOTP_ISSUER = "Attack-a-Crack CRM"
+# Sessions end after 8 hours without a request (every request renews the cookie).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
