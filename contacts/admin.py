@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from crm.admin_a11y import LabelledInlineFormSet
+from crm.history_admin import AuditHistoryAdmin, changes_of
 
 from .admin_send_text import SendTextAdminMixin
 from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag
@@ -234,7 +235,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
+class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, AuditHistoryAdmin):
     form = ContactAdminForm
     list_display = [
         "name", "phone_formatted", "status_badge", "tag_list", "first_property_display", "property_count_display",
@@ -409,6 +410,10 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
             template="admin/contacts/contact/action_add_tag.html",
             existing_tags=Tag.objects.values_list("name", flat=True)[:500],
         )
+
+    def related_history(self, contact):
+        return changes_of(ContactPhone.history.filter(contact_id=contact.pk), label="Phone number",
+                          fields=["phone", "label"])
 
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):

@@ -155,6 +155,9 @@ OTP_REQUIRED_FOR_MANAGERS = env.bool("OTP_REQUIRED_FOR_MANAGERS", default=False)
 OTP_REQUIRED_FOR_STAFF = env.bool("OTP_REQUIRED_FOR_STAFF", default=False)
 OTP_MANAGER_GROUP = "Manager"
 OTP_TOTP_ISSUER = "Attack-a-Crack CRM"
+# Audit trail (django-simple-history): the admin's History pages show changes; reverting from them
+# is off, since a revert would skip the services' rules.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 # Sessions end after 8 hours without a request (every request renews the cookie).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
