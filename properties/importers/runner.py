@@ -181,7 +181,7 @@ def import_run_find_resumable(*, kind: str, sha256: str) -> ImportRun | None:
 
 
 def _path_of(run: ImportRun) -> str:
-    return run.file.path if run.file else run.file_path
+    return local_path(run.file) if run.file else run.file_path
 
 
 def import_run_execute(
