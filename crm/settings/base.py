@@ -207,6 +207,7 @@ if STORAGE_BACKEND == "s3":
             "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
             "file_overwrite": False,
             "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
         },
     }
 elif STORAGE_BACKEND == "local":

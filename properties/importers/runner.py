@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm.queueing import task_named
+from properties.files import local_path
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
 
 from .contacts_csv import ContactRows
