@@ -259,6 +259,9 @@ CAMPAIGN_COOLDOWN_DAYS = env.int("CAMPAIGN_COOLDOWN_DAYS", default=30)
 # Files uploaded in the admin hold homeowners' data: a finished run's file is deleted this many days
 # after the run ended (its run, counts and rejected rows stay). 0 keeps them forever.
 IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=30)
+# Imports add audit-history rows for what each batch created or changed (set-based; see
+# properties/importers/history.py). Off only to measure its cost (bench/import.py --no-history).
+IMPORT_AUDIT_HISTORY = env.bool("IMPORT_AUDIT_HISTORY", default=True)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

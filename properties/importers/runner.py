@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from crm.queueing import task_named
 from properties.files import local_path
+from properties.importers.history import import_batch_history_record
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
 
 from .contacts_csv import ContactRows
@@ -530,6 +531,8 @@ def _plan_batch(run, batch: _Batch, *, number: int, counts: Counts, carried: Car
 def _store_batch(run, planned: _PlannedBatch, *, after_batch: BatchHook | None, writer: str | None) -> None:
     """The batch's writes, its rejects and the run's progress, in the caller's transaction (batch lock held)."""
     planned.plan.write(writer_for(timezone.now(), force=writer))
+    if settings.IMPORT_AUDIT_HISTORY:
+        import_batch_history_record(plan=planned.plan, run=run)
     ImportReject.objects.bulk_create(
         [ImportReject(run=run, line=r.line, reason=r.reason, values=r.values) for r in planned.rejected]
     )
