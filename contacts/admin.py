@@ -265,7 +265,7 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
     # properties adds the homeowner's houses after the numbers, campaigns its "Add to campaign…" action
     # (each in its own admin.py: this app knows neither).
     inlines = [ContactPhoneInline, OptOutEventInline]
-    actions = ["mark_opted_out", "add_tag", "export_csv"]
+    actions = ["mark_opted_out", "add_tag", "export_csv", "export_history_csv"]
     # Callables (request, contact) -> HTML that higher apps add to the side of the contact page
     # (campaigns lists the homeowner's campaigns), so this app need not import them.
     side_sections: list = []
@@ -415,6 +415,35 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
         return changes_of(ContactPhone.history.filter(contact_id=contact.pk), label="Phone number",
                           fields=["phone", "label"])
 
+    @admin.action(description="Export selected with their change history (data request)", permissions=["view"])
+    def export_history_csv(self, request, queryset):
+        """What we hold on each selected person and every change to it: the person's row as in
+        "Export selected to CSV", then one line per changed field of them and their numbers."""
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="homeowner-data-request-{stamp}.csv"'
+        writer = csv.writer(response)
+        contacts = list(queryset.order_by("last_name", "first_name", "pk"))
+        writer.writerow(CSV_COLUMNS)
+        for contact in contacts:
+            writer.writerow(_csv_row(contact))
+        writer.writerow([])
+        writer.writerow(HISTORY_CSV_COLUMNS)
+        for contact in contacts:
+            changes = [
+                *changes_of(Contact.history.filter(id=contact.pk), label="Homeowner"),
+                *changes_of(ContactPhone.history.filter(contact_id=contact.pk), label="Phone number",
+                            fields=["phone", "label"]),
+            ]
+            for change in sorted(changes, key=lambda c: c.date):
+                for field, old, new in change.fields or [("", "", "")]:
+                    value = (lambda v: v) if field == "phone" else _cell  # E.164 stays as in the main export
+                    writer.writerow([
+                        contact.pk, change.record, change.record_id, _iso(change.date), _cell(change.user),
+                        change.kind, field, value(old), value(new),
+                    ])
+        return response
+
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -425,6 +454,9 @@ class ContactAdmin(SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMix
         for contact in queryset.order_by("last_name", "first_name", "pk").iterator(chunk_size=500):
             writer.writerow(_csv_row(contact))
         return response
+
+
+HISTORY_CSV_COLUMNS = ["contact_id", "record", "record_id", "changed_at", "changed_by", "change", "field", "old", "new"]
 
 
 CSV_COLUMNS = [

@@ -96,3 +96,31 @@ def test_reverting_from_the_history_is_off(clerk, client):
     assert "Choose a date from the list below to revert" not in page
     form = client.get(reverse("admin:contacts_contact_simple_history", args=[contact.pk, version.history_id]))
     assert b"Revert" not in form.content
+
+
+def test_the_data_request_export_holds_the_person_and_every_change(clerk, client):
+    import csv
+    import io
+
+    contact = ContactFactory(first_name="Ann", phone="+16175550111")
+    contact._history_user = clerk
+    contact.first_name = "Anne"
+    contact.save()
+    number = ContactPhone.objects.create(contact=contact, phone="+16175550111")
+    number.phone = "+16175550122"
+    number.save()
+    other = ContactFactory(first_name="Zed")
+    client.force_login(clerk)
+    response = client.post(reverse("admin:contacts_contact_changelist"),
+                           {"action": "export_history_csv", "_selected_action": [contact.pk]})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    blank = rows.index([])
+    people, history = rows[1:blank], rows[blank + 2:]
+    assert [row[0] for row in people] == [str(contact.pk)]
+    assert ["Homeowner", "oscar.office", "Changed", "first_name", "Ann", "Anne"] in [
+        [row[1], *row[4:]] for row in history]
+    assert any(row[1] == "Phone number" and row[5:] == ["Changed", "phone", "+16175550111", "+16175550122"]
+               for row in history)
+    assert all(row[0] == str(contact.pk) for row in history)
+    assert str(other.pk) not in {row[0] for row in history}
