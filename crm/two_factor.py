@@ -125,20 +125,38 @@ def recovery_codes_left(user) -> int:
 _OPEN_PREFIXES = ("/account/two-factor/", "/static/", "/webhooks/", "/healthz")
 
 
+# Whether this session must pass the second step: decided once at sign-in (user_logged_in), so pages
+# cost no device or group query.
+SESSION_KEY = "two_factor_needed"
+
+
+def two_factor_needed_remember(sender, request, user, **kwargs) -> None:
+    """user_logged_in receiver: remember in the session whether this user needs the second step."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = second_factor_enrolled(user) or second_factor_required(user)
+
+
 class SecondFactorRequiredMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not user.is_verified() and not self._open(request):
-            if request.path_info.startswith("/api/") and (second_factor_enrolled(user) or second_factor_required(user)):
+        if user is not None and user.is_authenticated and not user.is_verified() and self._needed(request, user) \
+                and not self._open(request):
+            if request.path_info.startswith("/api/"):
                 return JsonResponse({"detail": "Finish signing in with your second factor first."}, status=403)
             if second_factor_enrolled(user):
                 return self._redirect("two_factor_verify", request)
-            if second_factor_required(user):
-                return self._redirect("two_factor_setup", request)
+            return self._redirect("two_factor_setup", request)
         return self.get_response(request)
+
+    @staticmethod
+    def _needed(request, user) -> bool:
+        needed = request.session.get(SESSION_KEY)
+        if needed is None:  # a session from before this check existed
+            needed = request.session[SESSION_KEY] = second_factor_enrolled(user) or second_factor_required(user)
+        return needed
 
     @staticmethod
     def _open(request) -> bool:
