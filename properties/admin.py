@@ -183,6 +183,7 @@ class PropertyAdmin(ForbiddenActionIs403Mixin, PhoneSearchMixin, AuditHistoryAdm
 
     class Media:
         css = {"all": ["properties/property_admin.css"]}
+
     def related_history(self, prop):
         return changes_of(PropertyContact.history.filter(property_id=prop.pk), label="Owner",
                           fields=["contact", "role"])
