@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
-DB_NAME = "crm_bench_import"
+DB_NAME = os.environ.get("BENCH_DB", "crm_bench_import")
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 HEADER = [
@@ -244,6 +244,16 @@ def child(path: Path, writer: str | None, pipelined: bool | None = None, batch_s
     second_seconds = time.perf_counter() - started
 
     with connection.cursor() as cursor:
+        # Database size after both runs, and the audit-history tables' share of it.
+        cursor.execute("SELECT pg_database_size(current_database()), coalesce(sum(pg_total_relation_size(c.oid)), 0), "
+                       "coalesce(sum(c.reltuples) FILTER (WHERE c.relkind = 'r'), 0) FROM pg_class c "
+                       "WHERE c.relname LIKE '%%_historical%%' AND c.relkind = 'r'")
+        db_bytes, history_bytes, _ = cursor.fetchone()
+        cursor.execute("SELECT (SELECT count(*) FROM contacts_historicalcontact) + "
+                       "(SELECT count(*) FROM contacts_historicalcontactphone) + "
+                       "(SELECT count(*) FROM properties_historicalproperty) + "
+                       "(SELECT count(*) FROM properties_historicalpropertycontact)")
+        history_rows = cursor.fetchone()[0]
         columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
         cursor.execute(f"CREATE TABLE bench_copy_staging ({columns})")
         started = time.perf_counter()
@@ -266,6 +276,7 @@ def child(path: Path, writer: str | None, pipelined: bool | None = None, batch_s
         "writer": writer or "postgresql",
         "python_cpu": python_cpu, "parse_cpu": parse_cpu, "parse_peak_mb": parse_peak, "pg_cpu": pg_cpu,
         "load": os.getloadavg()[0],
+        "db_mb": db_bytes / 2**20, "history_mb": int(history_bytes) / 2**20, "history_rows": history_rows,
     }
 
 
@@ -277,6 +288,8 @@ def main() -> None:
     parser.add_argument("--sequential", action="store_true",
                         help="store batch by batch (plan, write, commit) instead of planning the next batch meanwhile")
     parser.add_argument("--batch-size", type=int, help="rows per batch (default: the importer's)")
+    parser.add_argument("--no-history", action="store_true",
+                        help="without the audit-history rows (IMPORT_AUDIT_HISTORY=false), to measure their cost")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -298,7 +311,8 @@ def main() -> None:
             path = DATA / f"propertyradar_{size}.csv"
             command = [sys.executable, __file__, "--child", str(path), *(["--sequential"] if args.sequential else []),
                        *(["--batch-size", str(args.batch_size)] if args.batch_size else [])]
-            result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+            env = {**os.environ, "IMPORT_AUDIT_HISTORY": "false" if args.no_history else "true"}
+            result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False, env=env)
             if result.returncode:
                 print(result.stdout, result.stderr, file=sys.stderr)
                 raise SystemExit(result.returncode)
@@ -310,6 +324,8 @@ def main() -> None:
                   f"{r['load']:>5.1f}"
                   + ("  (second run CHANGED data!)" if r["second_changed"] else ""), flush=True)
             print("         " + ", ".join(f"{k} {v:,}" for k, v in r["counts"].items()), flush=True)
+            print(f"         database {r['db_mb']:,.0f} MB, of which audit history {r['history_mb']:,.1f} MB "
+                  f"({r['history_rows']:,} history rows)", flush=True)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 
 from contacts.admin import ContactAdmin
 from contacts.selectors import line_label
+from crm.history_admin import AuditHistoryAdmin
 
 from . import selectors, services
 from .admin_actions import add_contacts_to_campaign, add_property_owners_to_campaign
@@ -85,7 +86,7 @@ def _transition_action(action: str):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AuditHistoryAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
     list_display = ["name", "status", "progress", "today", "response_rate", "starts_on", "line"]
@@ -228,7 +229,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignMembership)
-class CampaignMembershipAdmin(admin.ModelAdmin):
+class CampaignMembershipAdmin(AuditHistoryAdmin):
     """Members are added by enrollment and moved on by the dispatcher and webhooks, not edited by hand."""
 
     list_display = ["contact_link", "campaign", "variant", "status", "sent_at", "replied_at", "reply_category",

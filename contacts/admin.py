@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from crm.admin_a11y import LabelledInlineFormSet
+from crm.history_admin import AuditHistoryAdmin, changes_of
 
 from .admin_hold import HeldFilter, HoldAdminMixin
 from .admin_send_text import SendTextAdminMixin
@@ -254,7 +255,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
+class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, AuditHistoryAdmin):
     form = ContactAdminForm
     list_display = [
         "name", "phone_formatted", "status_badge", "tag_list", "first_property_display", "property_count_display",
@@ -284,7 +285,7 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
     # properties adds the homeowner's houses after the numbers, campaigns its "Add to campaign…" action
     # (each in its own admin.py: this app knows neither).
     inlines = [ContactPhoneInline, OptOutEventInline, TextingHoldInline]
-    actions = ["mark_opted_out", "add_tag", "export_csv"]
+    actions = ["mark_opted_out", "add_tag", "export_csv", "export_history_csv"]
     # Callables (request, contact) -> HTML that higher apps add to the side of the contact page
     # (campaigns lists the homeowner's campaigns), so this app need not import them.
     side_sections: list = []
@@ -434,6 +435,39 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
             existing_tags=Tag.objects.values_list("name", flat=True)[:500],
         )
 
+    def related_history(self, contact):
+        return changes_of(ContactPhone.history.filter(contact_id=contact.pk), label="Phone number",
+                          fields=["phone", "label"])
+
+    @admin.action(description="Export selected with their change history (data request)", permissions=["view"])
+    def export_history_csv(self, request, queryset):
+        """What we hold on each selected person and every change to it: the person's row as in
+        "Export selected to CSV", then one line per changed field of them and their numbers."""
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="homeowner-data-request-{stamp}.csv"'
+        writer = csv.writer(response)
+        contacts = list(queryset.order_by("last_name", "first_name", "pk"))
+        writer.writerow(CSV_COLUMNS)
+        for contact in contacts:
+            writer.writerow(_csv_row(contact))
+        writer.writerow([])
+        writer.writerow(HISTORY_CSV_COLUMNS)
+        for contact in contacts:
+            changes = [
+                *changes_of(Contact.history.filter(id=contact.pk), label="Homeowner"),
+                *changes_of(ContactPhone.history.filter(contact_id=contact.pk), label="Phone number",
+                            fields=["phone", "label"]),
+            ]
+            for change in sorted(changes, key=lambda c: c.date):
+                for field, old, new in change.fields or [("", "", "")]:
+                    value = (lambda v: v) if field == "phone" else _cell  # E.164 stays as in the main export
+                    writer.writerow([
+                        contact.pk, change.record, change.record_id, _iso(change.date), _cell(change.user),
+                        change.kind, field, value(old), value(new),
+                    ])
+        return response
+
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -444,6 +478,9 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
         for contact in queryset.order_by("last_name", "first_name", "pk").iterator(chunk_size=500):
             writer.writerow(_csv_row(contact))
         return response
+
+
+HISTORY_CSV_COLUMNS = ["contact_id", "record", "record_id", "changed_at", "changed_by", "change", "field", "old", "new"]
 
 
 CSV_COLUMNS = [

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
 
 from .phone import format_phone, normalize_phone
 
@@ -132,6 +133,7 @@ class Contact(PhoneNormalizingModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContactQuerySet.as_manager()
+    history = HistoricalRecords()  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -197,6 +199,8 @@ class ContactPhone(PhoneNormalizingModel):
     phone = models.CharField(max_length=16, unique=True, help_text="E.164.")
     label = models.CharField(max_length=32, blank=True, help_text="mobile, landline, from import, ...")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["contact", "id"]

@@ -72,6 +72,8 @@ MANAGER_NEVER_VIEWS = {
     "django_celery_beat.clockedschedule", "django_celery_beat.solarschedule",
     "django_celery_results.taskresult", "django_celery_results.groupresult",
     "django_celery_results.chordcounter",
+    # Second-factor keys and recovery codes are secrets too.
+    "otp_totp.totpdevice", "otp_static.staticdevice", "otp_static.statictoken",
 }
 
 

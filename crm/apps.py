@@ -12,7 +12,15 @@ class CrmConfig(AppConfig):
     def ready(self):
         # `@shared_task` binds to the current Celery app; loading ours here, once Django is set up,
         # makes it the current one in web processes, commands and workers alike.
+        from django.contrib.auth.signals import user_logged_in
+
+        from crm.idle_sessions import session_renewed_mark
+        from crm.two_factor import two_factor_needed_remember
+
         from .celery import app  # noqa: F401
+
+        user_logged_in.connect(two_factor_needed_remember, dispatch_uid="crm.two_factor_needed")
+        user_logged_in.connect(session_renewed_mark, dispatch_uid="crm.session_renewed")
 
 
 class CrmAdminConfig(admin_apps.AdminConfig):

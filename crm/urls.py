@@ -2,6 +2,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from crm import account_views
 from crm.favicon import favicon
 from crm.health import healthz
 
@@ -11,6 +12,9 @@ urlpatterns = [
     # First: the busiest URL, answered while OpenPhone waits, is matched before any other is tried.
     path("webhooks/openphone/", include("openphone.urls")),
     path("admin/", admin.site.urls),
+    path("account/two-factor/", account_views.two_factor_page, name="two_factor"),
+    path("account/two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/verify/", account_views.two_factor_verify, name="two_factor_verify"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("dashboard/", include("dashboard.urls")),

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from contacts.admin import ContactAdmin, ForbiddenActionIs403Mixin, PhoneSearchMixin
 from contacts.phone import format_phone
 from crm.admin_a11y import LabelledInlineFormSet, NamedBlankAllValuesFilter
+from crm.history_admin import AuditHistoryAdmin, changes_of
 
 from . import import_admin  # noqa: F401 - registers ImportRun: upload, runs, rejects
 from .addresses import address_key
@@ -153,7 +154,7 @@ class OwnerInline(admin.TabularInline):
 
 
 @admin.register(Property)
-class PropertyAdmin(LinkMentionAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, admin.ModelAdmin):
+class PropertyAdmin(LinkMentionAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, AuditHistoryAdmin):
     form = PropertyAdminForm
     list_display = [
         "address", "city", "zip_code", "property_type", "year_built", "value_display", "equity_display",
@@ -183,6 +184,10 @@ class PropertyAdmin(LinkMentionAdminMixin, ForbiddenActionIs403Mixin, PhoneSearc
 
     class Media:
         css = {"all": ["properties/property_admin.css"]}
+
+    def related_history(self, prop):
+        return changes_of(PropertyContact.history.filter(property_id=prop.pk), label="Owner",
+                          fields=["contact", "role"])
 
     def get_queryset(self, request):
         owners = PropertyContact.objects.select_related("contact").order_by("id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 
 class Property(models.Model):
@@ -47,6 +48,8 @@ class Property(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()  # the audit trail: who changed what, when
+
     class Meta:
         ordering = ["city", "address"]
         verbose_name_plural = "properties"
@@ -81,6 +84,8 @@ class PropertyContact(models.Model):
     contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="property_links")
     role = models.CharField(max_length=20, choices=OwnerRole.choices, default=OwnerRole.PRIMARY_OWNER)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()  # the audit trail: who changed what, when
 
     class Meta:
         constraints = [

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from .files import local_copy_discard
 from .importers import ImportAlreadyRunning, ImportFileError, import_run_execute, import_uploads_purge
 from .models import ImportRun, ImportStatus
 
@@ -31,6 +32,9 @@ def run_import(import_run_id: int) -> None:
     except ImportFileError:
         # A problem with the file itself: recorded on the run, retrying cannot help.
         logger.info("Import run %s failed: the file cannot be imported", run.pk)
+    finally:
+        if run.file:  # this machine's copy of an object-storage upload (homeowners' data)
+            local_copy_discard(run.file)
 
 
 @shared_task

@@ -2,6 +2,7 @@
 
 dev.py, test.py and production.py import this module and change only what they must.
 """
+import datetime
 from pathlib import Path
 
 import environ
@@ -14,6 +15,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --- Core -----------------------------------------------------------------------------
 SECRET_KEY = env("SECRET_KEY", default="insecure-dev-key-change-me")
+# Earlier keys, comma separated, still accepted for signatures (sessions) while rotating SECRET_KEY.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -34,6 +37,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "simple_history",
     "crm",
     "contacts",
     "properties",
@@ -50,8 +58,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # Users who must use a second factor (OTP_REQUIRED_*) reach nothing else until they have.
+    "crm.two_factor.SecondFactorRequiredMiddleware",
+    "crm.idle_sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # History rows name the user of the request (API requests: see crm.api's authentication).
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: counts failed sign-ins and answers locked-out attempts with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -119,6 +136,37 @@ CELERY_TIMEZONE = env("TIME_ZONE", default="America/New_York")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Auth -------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in (admin, dashboard) while the user and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after AXES_FAILURE_LIMIT wrong passwords for one username from one address, for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# No "AXES: BEGIN" banner on every command and worker start.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "crm.lockout.lockout_response"
+# The lockout page says when to try again; attempts while locked out do not push that time back.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Behind a reverse proxy (AXES_BEHIND_PROXY) the address is the one the proxy appended to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "crm.lockout.client_ip"
+AXES_BEHIND_PROXY = env.bool("AXES_BEHIND_PROXY", default=False)
+# Second factor (TOTP app or a recovery code): required of superusers and managers in production
+# (crm.settings.production), optional for office staff unless OTP_REQUIRED_FOR_STAFF.
+OTP_REQUIRED_FOR_MANAGERS = env.bool("OTP_REQUIRED_FOR_MANAGERS", default=False)
+OTP_REQUIRED_FOR_STAFF = env.bool("OTP_REQUIRED_FOR_STAFF", default=False)
+OTP_MANAGER_GROUP = "Manager"
+OTP_TOTP_ISSUER = "Attack-a-Crack CRM"
+# Audit trail (django-simple-history): the admin's History pages show changes; reverting from them
+# is off, since a revert would skip the services' rules.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# Sessions end after 8 hours without a request: crm.idle_sessions renews a signed-in session's expiry
+# (and cookie) at most every SESSION_RENEW_SECONDS, instead of a database write on every request.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+SESSION_RENEW_SECONDS = 5 * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -146,10 +194,45 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 # Copies of photos homeowners text us: private, never under MEDIA_URL; served by the admin only to
 # staff. Set STORAGES["activity_media"] to put them elsewhere (any Django storage backend).
 ACTIVITY_MEDIA_ROOT = env.path("ACTIVITY_MEDIA_ROOT", default=str(BASE_DIR / "private-media"))
+# Uploaded files (import uploads) go through Django's storage API. STORAGE_BACKEND=local keeps them
+# under MEDIA_ROOT (one machine: `make demo`); =s3 keeps them in an S3-compatible bucket every web and
+# worker process shares (MinIO in docker-compose.yml). Objects are private: staff get them through our
+# own views, or links signed for AWS_QUERYSTRING_EXPIRE seconds.
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="local")
+if STORAGE_BACKEND == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="us-east-1"),
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+            "file_overwrite": False,
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),
+            "signature_version": "s3v4",
+        },
+    }
+elif STORAGE_BACKEND == "local":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+if STORAGE_BACKEND == "s3":
+    # Copies of texted photos share the private bucket, under their own prefix; staff open them
+    # through the admin's media view, which streams the object.
+    STORAGES["activity_media"] = {
+        "BACKEND": DEFAULT_STORAGE["BACKEND"],
+        "OPTIONS": {**DEFAULT_STORAGE["OPTIONS"], "location": "activity-media"},
+    }
 
 # --- OpenPhone --------------------------------------------------------------------------
 OPENPHONE_API_KEY = env("OPENPHONE_API_KEY", default="")
@@ -198,6 +281,9 @@ CAMPAIGN_COOLDOWN_DAYS = env.int("CAMPAIGN_COOLDOWN_DAYS", default=30)
 # Files uploaded in the admin hold homeowners' data: a finished run's file is deleted this many days
 # after the run ended (its run, counts and rejected rows stay). 0 keeps them forever.
 IMPORT_UPLOAD_KEEP_DAYS = env.int("IMPORT_UPLOAD_KEEP_DAYS", default=30)
+# Imports add audit-history rows for what each batch created or changed (set-based; see
+# properties/importers/history.py). Off only to measure its cost (bench/import.py --no-history).
+IMPORT_AUDIT_HISTORY = env.bool("IMPORT_AUDIT_HISTORY", default=True)
 
 # --- REST API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

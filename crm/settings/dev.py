@@ -4,6 +4,6 @@ from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,  # noqa: F405 - STORAGE_BACKEND: local unless set
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

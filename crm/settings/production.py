@@ -27,3 +27,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Superusers and managers must sign in with a second factor (office staff: OTP_REQUIRED_FOR_STAFF).
+OTP_REQUIRED_FOR_MANAGERS = env.bool("OTP_REQUIRED_FOR_MANAGERS", default=True)
+# The app runs behind a reverse proxy that appends the client's address to X-Forwarded-For.
+AXES_BEHIND_PROXY = env.bool("AXES_BEHIND_PROXY", default=True)

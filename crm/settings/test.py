@@ -23,7 +23,7 @@ OPENPHONE_THROTTLE_ACROSS_PROCESSES = False
 # Copies of texted photos written by tests (and the demo seeded in tests) stay out of the checkout.
 ACTIVITY_MEDIA_ROOT = str(__import__("pathlib").Path(__import__("tempfile").gettempdir()) / "crm-test-private-media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,  # noqa: F405 - STORAGE_BACKEND: local unless set
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

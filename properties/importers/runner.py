@@ -32,6 +32,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crm.queueing import task_named
+from properties.files import local_path
+from properties.importers.history import import_batch_history_record
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
 
 from .contacts_csv import ContactRows
@@ -181,7 +183,7 @@ def import_run_find_resumable(*, kind: str, sha256: str) -> ImportRun | None:
 
 
 def _path_of(run: ImportRun) -> str:
-    return run.file.path if run.file else run.file_path
+    return local_path(run.file) if run.file else run.file_path
 
 
 def import_run_execute(
@@ -529,6 +531,8 @@ def _plan_batch(run, batch: _Batch, *, number: int, counts: Counts, carried: Car
 def _store_batch(run, planned: _PlannedBatch, *, after_batch: BatchHook | None, writer: str | None) -> None:
     """The batch's writes, its rejects and the run's progress, in the caller's transaction (batch lock held)."""
     planned.plan.write(writer_for(timezone.now(), force=writer))
+    if settings.IMPORT_AUDIT_HISTORY:
+        import_batch_history_record(plan=planned.plan, run=run)
     ImportReject.objects.bulk_create(
         [ImportReject(run=run, line=r.line, reason=r.reason, values=r.values) for r in planned.rejected]
     )
