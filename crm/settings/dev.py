@@ -3,7 +3,5 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
-STORAGES = {
-    "default": DEFAULT_STORAGE,  # noqa: F405 - STORAGE_BACKEND: local unless set
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Static files as they are (no manifest to build); uploads and photo copies as in base.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

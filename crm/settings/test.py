@@ -22,10 +22,8 @@ OPENPHONE_PHONE_NUMBER_ID = "PNtoDbDhuz"
 OPENPHONE_THROTTLE_ACROSS_PROCESSES = False
 # Copies of texted photos written by tests (and the demo seeded in tests) stay out of the checkout.
 ACTIVITY_MEDIA_ROOT = str(__import__("pathlib").Path(__import__("tempfile").gettempdir()) / "crm-test-private-media")
-STORAGES = {
-    "default": DEFAULT_STORAGE,  # noqa: F405 - STORAGE_BACKEND: local unless set
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Static files as they are (no manifest to build); uploads and photo copies as in base.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # No test is throttled by accident (the throttle test sets its own rate).
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "1000000/hour"}}  # noqa: F405
