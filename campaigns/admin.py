@@ -88,15 +88,22 @@ def _transition_action(action: str):
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
-    list_display = ["name", "status", "progress", "today", "response_rate", "starts_on", "line"]
+    list_display = ["name", "status", "paused_reason", "progress", "today", "response_rate", "starts_on", "line"]
     list_filter = ["status"]
     search_fields = ["name"]
-    readonly_fields = ["status", "created_by", "created_at", "results", "preview"]
+    readonly_fields = ["status", "paused_because", "created_by", "created_at", "results", "preview"]
     actions = [_transition_action(a) for a in TRANSITIONS]
     fieldsets = [
-        (None, {"fields": ["name", "status", "phone_number_id", "starts_on", "created_by", "created_at"]}),
+        (None, {"fields": ["name", "status", "paused_because", "phone_number_id", "starts_on", "created_by",
+                           "created_at"]}),
         ("Message", {"fields": ["template_a", "template_b", "ab_split", "preview"]}),
         ("Sending", {"fields": ["daily_limit", "send_window_start", "send_window_end"]}),
+        ("Guardrails", {
+            "fields": ["max_opt_out_percent", "max_failure_percent", "guardrail_min_sends"],
+            "description": "The campaign pauses itself when one day's texts cross a limit below, or when OpenPhone "
+                           "refuses the account (A2P registration not approved, out of credits, line not found). "
+                           "It stays paused until someone presses Resume.",
+        }),
         ("Results", {"fields": ["results"]}),
     ]
 
@@ -109,8 +116,8 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:  # nothing to preview or measure before the campaign exists
-            return [(name, {"fields": [f for f in opts["fields"] if f not in ("preview", "results", "status",
-                                                                             "created_by", "created_at")]})
+            hidden = ("preview", "results", "status", "paused_because", "created_by", "created_at")
+            return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
                     for name, opts in self.fieldsets if name != "Results"]
         return self.fieldsets
 
@@ -122,6 +129,15 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description="Line", ordering="phone_number_id")
     def line(self, campaign) -> str:
         return line_label(campaign.phone_number_id)
+
+    @admin.display(description="Paused because")
+    def paused_because(self, campaign) -> str:
+        if campaign is None or not campaign.paused_reason:
+            return "–"
+        return format_html(
+            '<strong class="campaign-guardrail">{}</strong> ({}). {}', campaign.get_paused_reason_display(),
+            f"{campaign.paused_at:%b %-d, %H:%M}" if campaign.paused_at else "", campaign.paused_detail,
+        )
 
     @admin.display(description="Sent / enrolled")
     def progress(self, campaign) -> str:

@@ -32,7 +32,8 @@ def campaign_form(**overrides):
     data = {
         "name": "Spring check", "template_a": "Hi {first_name|there}, free crack check?", "template_b": "",
         "ab_split": 50, "daily_limit": 125, "send_window_start": "10:00", "send_window_end": "18:00",
-        "phone_number_id": "PNtoDbDhuz", "starts_on": "",
+        "phone_number_id": "PNtoDbDhuz", "starts_on": "", "max_opt_out_percent": "5", "max_failure_percent": "10",
+        "guardrail_min_sends": 20,
     }
     data.update(overrides)
     return data
