@@ -234,11 +234,12 @@ class CampaignAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/campaigns/campaign/enroll_tag.html", context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
+        if obj is not None and self.has_change_permission(request, obj):  # no buttons a person may not press
             context["lifecycle_buttons"] = [
                 (action, TRANSITIONS[action][0], reverse("admin:campaigns_campaign_transition", args=[obj.pk, action]))
                 for action in BUTTONS.get(obj.status, [])
             ]
+        if obj is not None and request.user.has_perm("campaigns.add_campaignmembership"):
             context["enroll_tag_url"] = reverse("admin:campaigns_campaign_enroll_tag", args=[obj.pk])
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
