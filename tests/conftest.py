@@ -50,6 +50,7 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if _on_ci() and report.skipped and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
         report.outcome = "failed"
         report.longrepr = (
             f"CI=1: this test skipped ({reason}). CI must run it: check DATABASE_URL (PostgreSQL), "
