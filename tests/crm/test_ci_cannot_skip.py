@@ -12,7 +12,9 @@ PROBE = "tests/crm/ci_probe/probe_skips.py"
 
 
 def run_probe(ci: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS")}
+    # The probe touches no database: leave the run's own PostgreSQL test database alone.
+    dropped = ("CI", "PYTEST_XDIST_WORKER", "PYTEST_ADDOPTS", "DATABASE_URL", "REDIS_URL")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     if ci is not None:
         env["CI"] = ci
     return subprocess.run(
