@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_campaign_batches_beat_schedule'),
+        ('campaigns', '0006_membership_activity_one_to_one'),
     ]
 
     operations = [

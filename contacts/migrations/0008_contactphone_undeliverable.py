@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0006_openphone_id_index_only_when_set'),
+        ('contacts', '0007_activity_membership_removed'),
     ]
 
     operations = [
