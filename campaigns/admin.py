@@ -89,15 +89,22 @@ def _transition_action(action: str):
 class CampaignAdmin(AuditHistoryAdmin):
     form = CampaignForm
     change_form_template = "admin/campaigns/campaign/change_form.html"
-    list_display = ["name", "status", "progress", "today", "response_rate", "starts_on", "line"]
+    list_display = ["name", "status", "paused_reason", "progress", "today", "response_rate", "starts_on", "line"]
     list_filter = ["status"]
     search_fields = ["name"]
-    readonly_fields = ["status", "created_by", "created_at", "results", "preview"]
+    readonly_fields = ["status", "paused_because", "created_by", "created_at", "results", "preview"]
     actions = [_transition_action(a) for a in TRANSITIONS]
     fieldsets = [
-        (None, {"fields": ["name", "status", "phone_number_id", "starts_on", "created_by", "created_at"]}),
+        (None, {"fields": ["name", "status", "paused_because", "phone_number_id", "starts_on", "created_by",
+                           "created_at"]}),
         ("Message", {"fields": ["template_a", "template_b", "ab_split", "preview"]}),
         ("Sending", {"fields": ["daily_limit", "send_window_start", "send_window_end"]}),
+        ("Guardrails", {
+            "fields": ["max_opt_out_percent", "max_failure_percent", "guardrail_min_sends"],
+            "description": "The campaign pauses itself when one day's texts cross a limit below, or when OpenPhone "
+                           "refuses the account (A2P registration not approved, out of credits, line not found). "
+                           "It stays paused until someone presses Resume.",
+        }),
         ("Results", {"fields": ["results"]}),
     ]
 
@@ -110,8 +117,8 @@ class CampaignAdmin(AuditHistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:  # nothing to preview or measure before the campaign exists
-            return [(name, {"fields": [f for f in opts["fields"] if f not in ("preview", "results", "status",
-                                                                             "created_by", "created_at")]})
+            hidden = ("preview", "results", "status", "paused_because", "created_by", "created_at")
+            return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
                     for name, opts in self.fieldsets if name != "Results"]
         return self.fieldsets
 
@@ -123,6 +130,15 @@ class CampaignAdmin(AuditHistoryAdmin):
     @admin.display(description="Line", ordering="phone_number_id")
     def line(self, campaign) -> str:
         return line_label(campaign.phone_number_id)
+
+    @admin.display(description="Paused because")
+    def paused_because(self, campaign) -> str:
+        if campaign is None or not campaign.paused_reason:
+            return "–"
+        return format_html(
+            '<strong class="campaign-guardrail">{}</strong> ({}). {}', campaign.get_paused_reason_display(),
+            f"{campaign.paused_at:%b %-d, %H:%M}" if campaign.paused_at else "", campaign.paused_detail,
+        )
 
     @admin.display(description="Sent / enrolled")
     def progress(self, campaign) -> str:
@@ -219,11 +235,12 @@ class CampaignAdmin(AuditHistoryAdmin):
         return TemplateResponse(request, "admin/campaigns/campaign/enroll_tag.html", context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
+        if obj is not None and self.has_change_permission(request, obj):  # no buttons a person may not press
             context["lifecycle_buttons"] = [
                 (action, TRANSITIONS[action][0], reverse("admin:campaigns_campaign_transition", args=[obj.pk, action]))
                 for action in BUTTONS.get(obj.status, [])
             ]
+        if obj is not None and request.user.has_perm("campaigns.add_campaignmembership"):
             context["enroll_tag_url"] = reverse("admin:campaigns_campaign_enroll_tag", args=[obj.pk])
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 

@@ -29,15 +29,23 @@ class CampaignSerializer(serializers.ModelSerializer):
     replied_count = serializers.IntegerField(read_only=True, help_text="Members who replied.")
     opted_out_count = serializers.IntegerField(read_only=True, help_text="Members who opted out.")
     sent_today = serializers.IntegerField(read_only=True, help_text="Texts sent today (business time zone).")
+    paused_reason = serializers.CharField(
+        read_only=True,
+        help_text="Why a guardrail paused the campaign: opt_out_rate, failure_rate or account_refused; empty when "
+        "running or paused by a person. Resuming clears it.",
+    )
+    paused_detail = serializers.CharField(read_only=True, help_text="What the guardrail saw, in plain words.")
 
     class Meta:
         model = Campaign
         fields = [
             "id", "name", "status", "template_a", "template_b", "ab_split", "daily_limit", "send_window_start",
-            "send_window_end", "phone_number_id", "starts_on", "created_by", "created_at", "updated_at",
-            "enrolled_count", "pending_count", "sent_count", "replied_count", "opted_out_count", "sent_today",
+            "send_window_end", "phone_number_id", "starts_on", "max_opt_out_percent", "max_failure_percent",
+            "guardrail_min_sends", "paused_reason", "paused_detail", "paused_at", "created_by", "created_at",
+            "updated_at", "enrolled_count", "pending_count", "sent_count", "replied_count", "opted_out_count",
+            "sent_today",
         ]
-        read_only_fields = ["status", "created_by"]
+        read_only_fields = ["status", "paused_reason", "paused_detail", "paused_at", "created_by"]
         extra_kwargs = {
             "name": {"validators": []},  # uniqueness is the service's, with a clearer message
             "phone_number_id": {"help_text": "The sending OpenPhone line (PN...); defaults to the company line."},

@@ -28,7 +28,8 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = [
             "name", "template_a", "template_b", "ab_split", "daily_limit", "send_window_start",
-            "send_window_end", "phone_number_id", "starts_on",
+            "send_window_end", "phone_number_id", "starts_on", "max_opt_out_percent", "max_failure_percent",
+            "guardrail_min_sends",
         ]
         widgets = {"template_a": _template_widget(), "template_b": _template_widget()}
         labels = {

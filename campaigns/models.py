@@ -25,6 +25,14 @@ def _default_phone_number_id() -> str:
     return settings.OPENPHONE_PHONE_NUMBER_ID
 
 
+class PauseReason(models.TextChoices):
+    """Why a guardrail paused a campaign (empty: running, or paused by a person)."""
+
+    OPT_OUT_RATE = "opt_out_rate", "Too many opt-outs"
+    FAILURE_RATE = "failure_rate", "Too many failed deliveries"
+    ACCOUNT_REFUSED = "account_refused", "OpenPhone refused the account"
+
+
 class Campaign(models.Model):
     """A text sent to many homeowners, a daily batch at a time, inside their local send window."""
 
@@ -47,6 +55,27 @@ class Campaign(models.Model):
         max_length=64, default=_default_phone_number_id, help_text="The sending OpenPhone line (PN...)."
     )
     starts_on = models.DateField(null=True, blank=True, help_text="First day it may send; empty means at once.")
+    # Guardrails: the dispatcher and the delivery/reply webhooks pause the campaign when one trips.
+    max_opt_out_percent = models.DecimalField(
+        "Pause above opt-out rate (%)", max_digits=5, decimal_places=2, default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Pause when more than this share of one day's texts ends in an opt-out.",
+    )
+    max_failure_percent = models.DecimalField(
+        "Pause above failed-delivery rate (%)", max_digits=5, decimal_places=2, default=10,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Pause when more than this share of one day's texts fails to be delivered.",
+    )
+    guardrail_min_sends = models.PositiveIntegerField(
+        "Rates count after (texts)", default=20, validators=[MinValueValidator(1)],
+        help_text="The two rates are judged only once this many texts went out that day.",
+    )
+    paused_reason = models.CharField(
+        max_length=20, blank=True, choices=PauseReason.choices,
+        help_text="Set when a guardrail paused the campaign; cleared when a person resumes it.",
+    )
+    paused_detail = models.TextField(blank=True, help_text="What the guardrail saw, in plain words.")
+    paused_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from contacts.models import Contact
 
-from .models import Campaign, CampaignMembership, MembershipStatus, Variant
+from .models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
 from .reply_classifier import ReplyCategory
 
 # Two-sided significance level of the A/B test.
@@ -271,6 +271,15 @@ def membership_merge_values(membership: CampaignMembership) -> dict[str, str]:
         "property_address": getattr(membership, "property_address", "") or "",
         "city": getattr(membership, "property_city", "") or contact.mailing_city,
     }
+
+
+def campaigns_paused_by_guardrail() -> list[Campaign]:
+    """Campaigns a guardrail paused and nobody has resumed yet, newest pause first."""
+    return list(
+        Campaign.objects.filter(status=CampaignStatus.PAUSED).exclude(paused_reason="")
+        .only("id", "name", "status", "paused_reason", "paused_detail", "paused_at")
+        .order_by("-paused_at", "-pk")
+    )
 
 
 # --- Lists for the REST API -------------------------------------------------------------

@@ -25,7 +25,7 @@ from contacts.opt_out import opt_out_reason
 from contacts.phone import mask_phone, number_type
 
 from .merge_fields import render_template
-from .models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, Variant
+from .models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, PauseReason, Variant
 from .reply_classifier import ReplyCategory, classify_reply
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,10 @@ class InvalidTransition(ValidationError):
     """The campaign cannot move from its current status to the one asked for."""
 
 
-def _transition(*, campaign: Campaign, to: str, allowed_from: set[str] | None = None) -> Campaign:
+def _transition(
+    *, campaign: Campaign, to: str, allowed_from: set[str] | None = None, fields: dict | None = None
+) -> Campaign:
+    fields = fields or {}
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
         current = locked.status
@@ -59,8 +62,12 @@ def _transition(*, campaign: Campaign, to: str, allowed_from: set[str] | None = 
                 code="invalid_transition",
             )
         locked.status = to
-        locked.save(update_fields=["status", "updated_at"])
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=["status", *fields, "updated_at"])
     campaign.status = to
+    for name, value in fields.items():
+        setattr(campaign, name, value)
     return campaign
 
 
@@ -71,14 +78,19 @@ def campaign_start(*, campaign: Campaign) -> Campaign:
     )
 
 
+_PAUSE_CLEARED = {"paused_reason": "", "paused_detail": "", "paused_at": None}
+
+
 def campaign_pause(*, campaign: Campaign) -> Campaign:
     """Stop sending until resumed; texts already claimed by a running batch still finish."""
-    return _transition(campaign=campaign, to=CampaignStatus.PAUSED)
+    return _transition(campaign=campaign, to=CampaignStatus.PAUSED, fields=_PAUSE_CLEARED)
 
 
 def campaign_resume(*, campaign: Campaign) -> Campaign:
-    """Send again after a pause."""
-    return _transition(campaign=campaign, to=CampaignStatus.RUNNING, allowed_from={CampaignStatus.PAUSED})
+    """Send again after a pause (a person's choice; a guardrail's reason is cleared)."""
+    return _transition(
+        campaign=campaign, to=CampaignStatus.RUNNING, allowed_from={CampaignStatus.PAUSED}, fields=_PAUSE_CLEARED
+    )
 
 
 def campaign_cancel(*, campaign: Campaign) -> Campaign:
@@ -210,6 +222,115 @@ def campaign_enroll_tag(*, campaign: Campaign, tag) -> EnrollmentResult:
     return campaign_enroll_contacts(campaign=campaign, contact_ids=list(contact_ids))
 
 
+# --- Guardrails ----------------------------------------------------------------------------
+#
+# A campaign stops itself when one day's texts go badly (too many opt-outs or failed deliveries)
+# or when OpenPhone refuses the whole account or line. Only a person resumes it.
+
+
+def percent_text(value) -> str:
+    """5 -> "5", Decimal("2.50") -> "2.5"."""
+    from decimal import Decimal
+
+    return f"{Decimal(value).normalize():f}"
+
+
+def account_refusal(*, status: int | None, code: str | None, message: str = "") -> str:
+    """Plain words for an OpenPhone answer that refuses every text (not one recipient); else ""."""
+    code = code or ""
+    if status == 400 and code == "0206400":
+        return "OpenPhone refused to send: the company's A2P 10DLC registration is not approved (400, code 0206400)."
+    if status == 402:
+        return "OpenPhone refused to send: the account is out of prepaid credits (402)."
+    if status == 401:
+        return "OpenPhone refused the API key (401)."
+    if status == 404:
+        return "OpenPhone does not know the sending line (404): check the campaign's line."
+    if status == 403 and (code.endswith("02403") or "phone number user" in message.lower()):
+        return "OpenPhone refused the sending line: the API user is not on that line (403 Not Phone Number User)."
+    return ""
+
+
+def campaign_pause_by_guardrail(*, campaign_id: int, reason: str, detail: str, at: datetime | None = None) -> bool:
+    """Pause a running (or scheduled) campaign and keep why; mail the managers. False if it was not sending."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+        if locked is None or locked.status not in (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED):
+            return False
+        locked.status = CampaignStatus.PAUSED
+        locked.paused_reason, locked.paused_detail, locked.paused_at = reason, detail[:2000], at
+        locked.save(update_fields=["status", "paused_reason", "paused_detail", "paused_at", "updated_at"])
+        transaction.on_commit(lambda: _mail_managers_about_pause(campaign_id=campaign_id))
+    logger.warning("Campaign %s paused by a guardrail: %s", campaign_id, reason)
+    return True
+
+
+def _mail_managers_about_pause(*, campaign_id: int) -> None:
+    """E-mail the Manager group (those with an address) through Django's mail backend."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    from contacts.roles import MANAGER
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        return
+    recipients = sorted(set(
+        get_user_model().objects.filter(groups__name=MANAGER, is_active=True).exclude(email="")
+        .values_list("email", flat=True)
+    ))
+    if not recipients:
+        return
+    body = (
+        f"The campaign “{campaign.name}” stopped sending by itself.\n\n"
+        f"Why: {campaign.get_paused_reason_display()}. {campaign.paused_detail}\n\n"
+        "It stays paused until someone resumes it on its page in the admin."
+    )
+    try:
+        send_mail(
+            f"Campaign paused: {campaign.name}", body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False
+        )
+    except Exception:  # the pause stands whether or not the mail leaves
+        logger.exception("Could not e-mail the managers about paused campaign %s", campaign_id)
+
+
+def campaign_check_guardrails(*, campaign_id: int, day_of: datetime) -> bool:
+    """Pause the campaign if the texts it sent on `day_of`'s business day cross a guardrail rate.
+
+    Rates are shares of that day's texts (memberships whose sent_at falls on the day): opted out,
+    and failed delivery. Judged once the day has `guardrail_min_sends` texts. Returns True if it paused.
+    """
+    from django.db.models import Count
+
+    from . import selectors
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or campaign.status not in (CampaignStatus.RUNNING, CampaignStatus.SCHEDULED):
+        return False
+    start, end = selectors.business_day_bounds(day_of)
+    counts = CampaignMembership.objects.filter(campaign_id=campaign_id, sent_at__gte=start, sent_at__lt=end).aggregate(
+        sent=Count("id"),
+        opted_out=Count("id", filter=Q(status=MembershipStatus.OPTED_OUT)),
+        failed=Count("id", filter=Q(status=MembershipStatus.FAILED)),
+    )
+    sent = counts["sent"]
+    if sent < campaign.guardrail_min_sends:
+        return False
+    day = start.date().isoformat()
+    for reason, count, limit, what in (
+        (PauseReason.OPT_OUT_RATE, counts["opted_out"], campaign.max_opt_out_percent, "opted out"),
+        (PauseReason.FAILURE_RATE, counts["failed"], campaign.max_failure_percent, "failed to be delivered"),
+    ):
+        if count * 100 > limit * sent:
+            detail = (
+                f"{count} of the {sent} texts sent on {day} {what} ({count / sent:.1%}); "
+                f"the limit is {percent_text(limit)} %."
+            )
+            return campaign_pause_by_guardrail(campaign_id=campaign_id, reason=reason, detail=detail)
+    return False
+
+
 # --- Replies and deliveries ---------------------------------------------------------------
 
 # A reply counts for the campaign text it answers only if it comes within this many days of it.
@@ -276,6 +397,8 @@ def membership_record_reply(*, activity: Activity) -> CampaignMembership | None:
                     contact=contact, reason=opt_out_reason(activity.body), source="inbound_message",
                     activity=activity, at=at,
                 )
+    if category == ReplyCategory.OPT_OUT:
+        campaign_check_guardrails(campaign_id=membership.campaign_id, day_of=membership.sent_at)
     return membership
 
 
@@ -300,12 +423,24 @@ def membership_record_delivery(*, activity: Activity) -> CampaignMembership | No
         membership = CampaignMembership.objects.select_for_update().filter(activity_id=activity.pk).first()
         if membership is None:
             return None
-        if membership.status in allowed_from:
+        moved = membership.status in allowed_from
+        if moved:
             membership.status = target
             if target == MembershipStatus.FAILED:
                 membership.last_error = f"OpenPhone reported the text {status}."
             membership.sent_at = membership.sent_at or activity.occurred_at
             membership.save(update_fields=["status", "last_error", "sent_at", "updated_at"])
+    if moved:
+        from contacts.services import contact_phone_record_delivery
+
+        phone = Contact.objects.filter(pk=membership.contact_id).values_list("phone", flat=True).first()
+        if phone:
+            contact_phone_record_delivery(
+                contact_id=membership.contact_id, phone=phone, delivered=target == MembershipStatus.DELIVERED,
+                at=activity.occurred_at,
+            )
+        if target == MembershipStatus.FAILED:
+            campaign_check_guardrails(campaign_id=membership.campaign_id, day_of=membership.sent_at)
     return membership
 
 
@@ -340,6 +475,8 @@ SKIP_LABELS = {
     "cooldown": f"texted by another campaign within the cool-down ({settings.CAMPAIGN_COOLDOWN_DAYS} days)",
     "outside_window": "outside their local send window now",
     "daily_limit": "over today's allowance (campaign limit or line cap)",
+    "frequency_cap": "already texted as often as their state allows in 24 hours",
+    "undeliverable": "number marked undeliverable after repeated failed texts",
 }
 
 
@@ -532,6 +669,12 @@ def _dispatch_campaign(*, campaign: Campaign, now: datetime, dry_run: bool) -> C
                 remaining = 0
                 break
             outcome = _send_claimed(campaign=campaign, membership=membership, window=window)
+            if outcome == "account_refused":
+                # Every further text would be refused too: hand the rest back and stop.
+                memberships_release(memberships=claimed[index + 1:])
+                batch.note = "paused: OpenPhone refused the account or line"
+                remaining = 0
+                break
             if outcome == "sent":
                 batch.sent += 1
                 sent_ids.append(membership.pk)
@@ -551,7 +694,7 @@ def _dispatch_campaign(*, campaign: Campaign, now: datetime, dry_run: bool) -> C
         Contact.objects.filter(pk__in=sent_contact_ids, lead_status=LeadStatus.NEW).update(
             lead_status=LeadStatus.CONTACTED, updated_at=now
         )
-    if not dry_run and not CampaignMembership.objects.filter(
+    if not dry_run and not batch.note.startswith("paused") and not CampaignMembership.objects.filter(
         campaign=campaign, status__in=[MembershipStatus.PENDING, MembershipStatus.SENDING]
     ).exists():
         try:
@@ -674,12 +817,21 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
             # Not now: back to pending, texted on a later run (held: once a person lifts the hold).
             settle(MembershipStatus.PENDING, message, attempted=False, claimed_at=None)
             return exc.code
-        if exc.code in ("opted_out", "no_phone"):
+        if exc.code == "frequency_cap":
+            settle(MembershipStatus.PENDING, message, attempted=False, claimed_at=None)
+            return "frequency_cap"
+        if exc.code in ("opted_out", "no_phone", "undeliverable"):
             settle(MembershipStatus.SKIPPED, f"Not texted: {message}")
-            return "opted_out" if exc.code == "opted_out" else "no_valid_phone"
+            return {"opted_out": "opted_out", "no_phone": "no_valid_phone"}.get(exc.code, exc.code)
         settle(MembershipStatus.FAILED, message)
         return "failed"
     except SmsSendError as exc:
+        refusal = account_refusal(status=exc.status, code=exc.code, message=str(exc))
+        if refusal:
+            # Not this homeowner's fault: they stay pending for when the account is fixed.
+            settle(MembershipStatus.PENDING, refusal, attempted=False, claimed_at=None)
+            campaign_pause_by_guardrail(campaign_id=campaign.pk, reason=PauseReason.ACCOUNT_REFUSED, detail=refusal)
+            return "account_refused"
         if exc.retryable and exc.status is None:
             # No answer from OpenPhone (timeout, dropped connection): the text may have left.
             # Leave it `sending`; reconciliation checks OpenPhone before any retry.
@@ -811,7 +963,9 @@ def _settle_reconciled(*, membership: CampaignMembership, recorded: Activity | N
 # Statuses in which a campaign's settings may still change; a finished one is a record.
 EDITABLE_STATUSES = {CampaignStatus.DRAFT, CampaignStatus.SCHEDULED, CampaignStatus.RUNNING, CampaignStatus.PAUSED}
 # Changed only by the lifecycle functions above, or by Django.
-_CAMPAIGN_WRITE_REFUSED = frozenset({"id", "pk", "status", "created_at", "updated_at"})
+_CAMPAIGN_WRITE_REFUSED = frozenset(
+    {"id", "pk", "status", "paused_reason", "paused_detail", "paused_at", "created_at", "updated_at"}
+)
 
 
 def _campaign_check_fields(fields: dict) -> None:

@@ -35,7 +35,12 @@ from .selectors import (
     contacts_with_list_facts,
     line_label,
 )
-from .services import contact_bulk_opt_out, contact_keep_main_phone, contacts_add_tag
+from .services import (
+    contact_bulk_opt_out,
+    contact_keep_main_phone,
+    contact_phones_mark_deliverable,
+    contacts_add_tag,
+)
 
 # Names listed on an action's confirmation page before "and N more".
 CONFIRMATION_NAMES_SHOWN = 20
@@ -155,10 +160,24 @@ class ContactPhoneInline(admin.TabularInline):
     form = ContactPhoneForm
     extra = 0
     can_delete = False  # a person's numbers are kept, never dropped
-    fields = ["phone", "label", "created_at"]
-    readonly_fields = ["created_at"]
+    fields = ["phone", "label", "texting", "created_at"]
+    readonly_fields = ["texting", "created_at"]
     verbose_name = "phone number"
     verbose_name_plural = "All phone numbers"
+
+    @admin.display(description="Texting")
+    def texting(self, number) -> str:
+        if number is None or number.pk is None:
+            return "–"
+        if number.undeliverable_since:
+            return format_html(
+                '<strong class="undeliverable">Undeliverable since {}</strong> ({} failed texts); not texted. '
+                "Use “Text these numbers again” on the contact list to undo.",
+                f"{number.undeliverable_since:%b %-d, %Y}", number.delivery_failures,
+            )
+        if number.delivery_failures:
+            return f"{number.delivery_failures} failed text(s) in a row"
+        return "OK"
 
 
 class OptOutEventInline(admin.TabularInline):
@@ -285,7 +304,7 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
     # properties adds the homeowner's houses after the numbers, campaigns its "Add to campaign…" action
     # (each in its own admin.py: this app knows neither).
     inlines = [ContactPhoneInline, OptOutEventInline, TextingHoldInline]
-    actions = ["mark_opted_out", "add_tag", "export_csv", "export_history_csv"]
+    actions = ["mark_opted_out", "add_tag", "mark_numbers_deliverable", "export_csv", "export_history_csv"]
     # Callables (request, contact) -> HTML that higher apps add to the side of the contact page
     # (campaigns lists the homeowner's campaigns), so this app need not import them.
     side_sections: list = []
@@ -467,6 +486,15 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
                         change.kind, field, value(old), value(new),
                     ])
         return response
+
+    @admin.action(description="Text these numbers again (clear “undeliverable”)", permissions=["change"])
+    def mark_numbers_deliverable(self, request, queryset):
+        cleared = contact_phones_mark_deliverable(contacts=queryset)
+        self.message_user(
+            request, f"{cleared} number(s) may be texted again." if cleared else
+            "None of the selected homeowners had a number marked undeliverable.",
+            messages.SUCCESS if cleared else messages.INFO,
+        )
 
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_csv(self, request, queryset):

@@ -198,6 +198,12 @@ class ContactPhone(PhoneNormalizingModel):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
     phone = models.CharField(max_length=16, unique=True, help_text="E.164.")
     label = models.CharField(max_length=32, blank=True, help_text="mobile, landline, from import, ...")
+    delivery_failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Texts OpenPhone reported failed since the last one delivered."
+    )
+    undeliverable_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set after repeated failed texts: the number is not texted while set."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()  # the audit trail: who changed what, when

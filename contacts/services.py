@@ -4,6 +4,7 @@ Each function is one transaction; callers pass keyword arguments only.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +16,8 @@ from django.utils import timezone
 
 from .models import Activity, ActivityKind, Contact, ContactPhone, OptOutEvent, Tag, duplicate_phone_error
 from .phone import normalize_phone
+
+logger = logging.getLogger(__name__)
 
 
 def _normalize_phone_field(phone: str | None) -> str | None:
@@ -349,7 +352,8 @@ def contacts_add_tag(*, contact_ids: Iterable[int], tag_name: str) -> int:
 
 
 class TextRefused(ValidationError):
-    """A text we will not send; `code` says why (opted_out, no_phone, outside_window, empty_body)."""
+    """A text we will not send; `code` says why (opted_out, no_phone, undeliverable, outside_window,
+    frequency_cap, empty_body, too_long)."""
 
 
 # OpenPhone refuses longer bodies (contract section 7.1).
@@ -386,12 +390,12 @@ def message_send(
     `on_recorded` is called with the recorded Activity inside the transaction that records it (the
     campaign batch links its membership there, so no sent text is left unlinked by a crash).
     """
-    from django.db.models import OuterRef, Q, Subquery
+    from django.db.models import Exists, OuterRef, Q, Subquery
 
     from crm.sms import SmsMessage, get_backend
 
     from .models import Activity, ActivityKind, Conversation, Direction
-    from .send_window import is_within_window
+    from .send_window import per_day_cap, why_not_now
 
     body = (body or "").strip()
     if not body:
@@ -409,7 +413,10 @@ def message_send(
         .annotate(
             conversation_id=Subquery(
                 Conversation.objects.filter(contact_id=OuterRef("pk"), phone_number_id=line).values("pk")[:1]
-            )
+            ),
+            undeliverable=Exists(
+                ContactPhone.objects.filter(phone=OuterRef("phone"), undeliverable_since__isnull=False)
+            ),
         )
         .get()
     )
@@ -423,13 +430,30 @@ def message_send(
         )
     if not fresh["phone"]:
         raise TextRefused(f"{contact} has no valid mobile number.", code="no_phone")
+    if fresh["undeliverable"]:
+        raise TextRefused(
+            f"{contact}'s number is marked undeliverable after repeated failed texts.", code="undeliverable"
+        )
     now = timezone.now()
     locale = locale or contact_locale(contact=contact)
-    if not is_within_window(locale, now, campaign_window):
+    why_not = why_not_now(locale, now, campaign_window)
+    if why_not:
         raise TextRefused(
-            f"It is outside {contact}'s local send window (their location from {locale.basis}).",
+            f"It is outside {contact}'s local send window: {why_not} (their location from {locale.basis}).",
             code="outside_window",
         )
+    cap = per_day_cap(locale)
+    if cap is not None:
+        texts_today = Activity.objects.filter(
+            contact_id=contact.pk, kind=ActivityKind.MESSAGE, direction=Direction.OUTGOING,
+            occurred_at__gt=now - timedelta(hours=24),
+        ).count()
+        if texts_today >= cap[0]:
+            raise TextRefused(
+                f"{contact} has had {texts_today} texts in the last 24 hours; the law of their state allows "
+                f"{cap[0]} ({cap[1]}).",
+                code="frequency_cap",
+            )
     sent = get_backend().send(SmsMessage(to=fresh["phone"], body=body, from_line=line))
     try:
         # One transaction: the text and its conversation's move forward. A brand-new provider id
@@ -1058,3 +1082,45 @@ def activity_reread(*, activity: Activity, apply: bool, source: str = "reclassif
                     activity=activity, at=activity.occurred_at,
                 )
     return change
+
+
+# --- Numbers OpenPhone cannot deliver to ------------------------------------------------------
+
+# A number whose texts OpenPhone reported failed this many times in a row is not texted again
+# until staff clear it ("Text these numbers again" on the contact list).
+UNDELIVERABLE_AFTER_FAILURES = 2
+
+
+def contact_phone_record_delivery(*, contact_id: int, phone: str, delivered: bool, at: datetime | None = None) -> bool:
+    """Count a text to `phone` OpenPhone reported failed (or clear the count on a delivery).
+
+    The second failure in a row marks the number undeliverable. Returns True when this call
+    marked it. Call once per text (the caller's state change makes a replayed webhook a no-op).
+    """
+    if delivered:
+        ContactPhone.objects.filter(phone=phone, delivery_failures__gt=0, undeliverable_since__isnull=True).update(
+            delivery_failures=0
+        )
+        return False
+    at = at or timezone.now()
+    with transaction.atomic():
+        number = ContactPhone.objects.select_for_update().filter(phone=phone).first()
+        if number is None:
+            number = ContactPhone.objects.create(contact_id=contact_id, phone=phone, label="main")
+        number.delivery_failures += 1
+        marked = number.undeliverable_since is None and number.delivery_failures >= UNDELIVERABLE_AFTER_FAILURES
+        if marked:
+            number.undeliverable_since = at
+        number.save(update_fields=["delivery_failures", "undeliverable_since"])
+    if marked:
+        logger.info("Contact %s: number marked undeliverable after %d failed texts", contact_id,
+                    number.delivery_failures)
+    return marked
+
+
+def contact_phones_mark_deliverable(*, contacts: Iterable[Contact]) -> int:
+    """Staff's undo: the contacts' numbers may be texted again. Returns how many numbers were cleared."""
+    with transaction.atomic():
+        return ContactPhone.objects.filter(
+            contact__in=list(contacts), undeliverable_since__isnull=False
+        ).update(undeliverable_since=None, delivery_failures=0)

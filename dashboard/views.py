@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from campaigns.selectors import campaigns_paused_by_guardrail
+
 from .access import manager_required
 from .caching import campaigns_section, interested_section, periods_section, today_sections
 from .forms import PeriodForm
@@ -55,6 +57,8 @@ def dashboard(request):
     }
     context = {
         "now": now,
+        # Live, never cached: a campaign that stopped itself is the first thing a manager must see.
+        "guardrail_pauses": campaigns_paused_by_guardrail(),
         "sections": sections,
         "waiting": list(waiting_conversations()),
         "waiting_total": waiting_count(),

@@ -26,6 +26,42 @@ def pytest_report_header(config):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.write_line(f"Ran on {_database_description()}")
+    if _on_ci() and terminalreporter.stats.get("skipped"):
+        terminalreporter.write_line(
+            f"CI=1: {len(terminalreporter.stats['skipped'])} test(s) skipped; CI runs every test, so the run fails.",
+            red=True,
+        )
+
+
+# --- CI cannot skip ---------------------------------------------------------------------------
+#
+# Tests that need PostgreSQL, Redis or Chromium skip when run without them (`make test` on SQLite).
+# `.ci/run` sets CI=1 and provides all three, so there a skip can only mean a missing service or a
+# broken setup: the skipped test is reported as failed, and the run fails if anything skipped.
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "") not in ("", "0", "false")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if _on_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        report.outcome = "failed"
+        report.longrepr = (
+            f"CI=1: this test skipped ({reason}). CI must run it: check DATABASE_URL (PostgreSQL), "
+            f"REDIS_URL and {CHROMIUM}."
+        )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if _on_ci() and reporter is not None and reporter.stats.get("skipped") and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +99,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def browser(monkeypatch):
     """A headless Chromium for the test; on CI a missing Chromium fails the test instead of skipping it."""
     if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
+        if _on_ci():
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     # Playwright's sync API runs an event loop in this thread; the test's ORM calls stay synchronous.

@@ -113,3 +113,17 @@ class CampaignMembershipFactory(DjangoModelFactory):
 
     campaign = factory.SubFactory(CampaignFactory)
     contact = factory.SubFactory(ContactFactory)
+
+
+def group_member(role: str, username: str, **fields):
+    """A staff user in the real permission group `role` (contacts.roles.OFFICE_STAFF or MANAGER),
+    with the permissions roles_sync grants it: tests see what those people really may do."""
+    from django.contrib.auth.models import Group
+
+    from contacts.roles import roles_sync
+
+    if not Group.objects.filter(name=role).exists():  # e.g. after a transactional test flushed the table
+        roles_sync()
+    user = UserFactory(username=username, **fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user

@@ -1,7 +1,7 @@
-"""API test helpers: users holding exactly the permissions of a role, and clients with their tokens.
+"""API test helpers: members of the real "Office staff" and "Manager" groups, and clients with their tokens.
 
-The roles mirror the admin groups ("Office staff", "Manager") by listing the model permissions
-explicitly, so these tests do not depend on how the groups are created.
+The users are in the groups contacts.roles creates, so these tests check what those people may
+really do through the API (and may not), not a hand-written copy of their permissions.
 """
 from __future__ import annotations
 
@@ -10,27 +10,8 @@ from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
-
-# What office staff do in the admin: find, create and edit homeowners and houses, write notes,
-# read conversations and campaigns, enroll homeowners. No deleting, no running campaigns.
-OFFICE_STAFF_PERMS = [
-    "contacts.view_contact", "contacts.add_contact", "contacts.change_contact",
-    "contacts.view_tag", "contacts.add_tag",
-    "contacts.view_activity", "contacts.add_activity",
-    "contacts.view_conversation",
-    "properties.view_property", "properties.add_property", "properties.change_property",
-    "properties.view_propertycontact", "properties.add_propertycontact", "properties.change_propertycontact",
-    "campaigns.view_campaign",
-    "campaigns.view_campaignmembership", "campaigns.add_campaignmembership",
-]
-# Managers also run campaigns and delete records.
-MANAGER_PERMS = OFFICE_STAFF_PERMS + [
-    "contacts.delete_contact",
-    "properties.delete_property",
-    "campaigns.add_campaign", "campaigns.change_campaign", "campaigns.delete_campaign",
-    "campaigns.change_campaignmembership",
-]
+from contacts.roles import MANAGER, OFFICE_STAFF
+from tests.factories import UserFactory, group_member
 
 
 def user_with_perms(username: str, perms: list[str]):
@@ -49,12 +30,12 @@ def token_client(user) -> APIClient:
 
 @pytest.fixture
 def office_staff(db):
-    return user_with_perms("office", OFFICE_STAFF_PERMS)
+    return group_member(OFFICE_STAFF, "office")
 
 
 @pytest.fixture
 def manager(db):
-    return user_with_perms("manager", MANAGER_PERMS)
+    return group_member(MANAGER, "manager")
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from contacts.models import ContactPhone
+from contacts.roles import MANAGER
 from tests.factories import (
     ActivityFactory,
     CampaignFactory,
@@ -14,9 +15,10 @@ from tests.factories import (
     PropertyFactory,
     TagFactory,
     UserFactory,
+    group_member,
 )
 
-from .conftest import MANAGER_PERMS, token_client, user_with_perms
+from .conftest import token_client
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +73,7 @@ def _count(client, url, page_size):
 
 @pytest.mark.parametrize("auth", ["token", "session"])
 def test_list_queries_do_not_grow_with_the_page(crowded, auth):
-    user = user_with_perms("reader", MANAGER_PERMS)
+    user = group_member(MANAGER, "reader")
     if auth == "token":
         client = token_client(user)
     else:

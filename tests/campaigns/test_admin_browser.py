@@ -3,21 +3,23 @@
 import pytest
 from django.urls import reverse
 
+from contacts.roles import MANAGER
 from tests.browser import admin_log_in
-from tests.factories import UserFactory
+from tests.factories import group_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def office_user():
-    """Created before Playwright starts: ORM calls made while its event loop runs would open a
-    second, never-closed database connection (Django keys connections by async context)."""
-    return UserFactory(username="office", is_superuser=True)
+def manager_user():
+    """A member of the real Manager group (managers write campaigns). Created before Playwright
+    starts: ORM calls made while its event loop runs would open a second, never-closed database
+    connection (Django keys connections by async context)."""
+    return group_member(MANAGER, "maria.manager")
 
 
-def test_counter_updates_as_staff_type_and_switches_to_ucs2(office_user, live_server, page):
-    admin_log_in(page, live_server, "office")
+def test_counter_updates_as_staff_type_and_switches_to_ucs2(manager_user, live_server, page):
+    admin_log_in(page, live_server, "maria.manager")
     page.goto(live_server.url + reverse("admin:campaigns_campaign_add"))
 
     counter = page.locator("#id_template_a + .sms-counter")

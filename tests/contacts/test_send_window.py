@@ -47,9 +47,9 @@ def test_campaign_window_narrows_the_legal_one():
 
 def test_ambiguous_zone_must_hold_everywhere():
     both = RecipientLocale("TX", ("America/Chicago", "America/Denver"), "property")
-    # 8:30 Chicago is 7:30 Denver: not yet.
-    assert not is_within_window(both, datetime.datetime(2026, 3, 10, 8, 30, tzinfo=ZoneInfo("America/Chicago")))
-    assert is_within_window(both, datetime.datetime(2026, 3, 10, 9, 30, tzinfo=ZoneInfo("America/Chicago")))
+    # Texas starts at 9:00 (Tex. Bus. & Com. Code 301.051): 9:30 Chicago is 8:30 Denver, not yet.
+    assert not is_within_window(both, datetime.datetime(2026, 3, 10, 9, 30, tzinfo=ZoneInfo("America/Chicago")))
+    assert is_within_window(both, datetime.datetime(2026, 3, 10, 10, 30, tzinfo=ZoneInfo("America/Chicago")))
 
 
 def test_unknown_location_is_never_inside_the_window():

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.urls import reverse
 
 from contacts.models import Tag
+from contacts.roles import OFFICE_STAFF
 from properties.models import ImportRun, ImportStatus
 from tests.browser import admin_log_in
-from tests.factories import UserFactory
+from tests.factories import group_member
 
 from .conftest import FIXTURES
 
@@ -27,7 +28,7 @@ def office_user(settings, tmp_path):
     """Created before Playwright starts (see tests/campaigns/test_admin_browser.py)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     Tag.objects.create(name="Spring list")  # offered in the tag field's suggestions
-    return UserFactory(username="office", is_superuser=True)
+    return group_member(OFFICE_STAFF, "office")
 
 
 def test_staff_upload_a_file_read_the_run_and_download_its_rejects(office_user, live_server, page):
