@@ -24,7 +24,8 @@ from django.utils.text import Truncator
 from crm.admin_a11y import LabelledInlineFormSet
 
 from .admin_send_text import SendTextAdminMixin
-from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag
+from .merge_fields import MERGE_FIELDS, validate_template
+from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, SavedReply, Tag
 from .phone import format_phone
 from .selectors import (
     TIMELINE_LIMIT,
@@ -514,6 +515,39 @@ class ActivityAdmin(PhoneSearchMixin, admin.ModelAdmin):
     def short_body(self, activity):
         return Truncator(activity.body or activity.summary).chars(80)
 
+
+
+class SavedReplyForm(forms.ModelForm):
+    class Meta:
+        model = SavedReply
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4, "cols": 70})}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        validate_template(body)
+        return body
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    """Replies the office sends often; the inbox offers them above its reply box."""
+
+    form = SavedReplyForm
+    list_display = ["title", "short_body", "updated_at"]
+    search_fields = ["title", "body"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        fields = ", ".join(f"{{{name}}} ({what})" for name, what in MERGE_FIELDS.items())
+        kwargs.setdefault("help_texts", {})["body"] = (
+            f"Filled in for the homeowner being answered: {fields}. A fallback for an empty field: "
+            "{first_name|there}. Staff can edit the text before sending."
+        )
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description="Text")
+    def short_body(self, reply):
+        return Truncator(reply.body).chars(80)
 
 
 from . import admin_office  # noqa: E402,F401  (registers lines, media and scheduled texts)

@@ -248,6 +248,17 @@ class Conversation(models.Model):
     waiting_for_reply = models.BooleanField(
         default=False, help_text="The last message is the homeowner's and nobody has answered yet."
     )
+    # The office inbox (contacts/inbox): who handles it, hidden until when, closed without a reply.
+    # A new message from the homeowner clears snoozed_until and done_at (activity_record).
+    snoozed_until = models.DateTimeField(
+        null=True, blank=True, help_text="Hidden from “Needs reply” until then, or until the homeowner writes again."
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The staff member answering this homeowner.",
+    )
+    done_at = models.DateTimeField(null=True, blank=True, help_text="Marked handled without a reply.")
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -257,6 +268,14 @@ class Conversation(models.Model):
         ]
         indexes = [
             models.Index(fields=["waiting_for_reply", "last_activity_at"], name="conversation_waiting_idx"),
+            # The inbox: the header count and "Needs reply"/"Snoozed" read only waiting rows (a
+            # small share), by snooze time, oldest first.
+            models.Index(
+                fields=["snoozed_until", "last_activity_at"], name="conversation_needs_reply_idx",
+                condition=Q(waiting_for_reply=True),
+            ),
+            models.Index(fields=["-last_activity_at", "-id"], name="conversation_recent_idx"),
+            models.Index(fields=["-done_at"], name="conversation_done_idx", condition=Q(done_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -311,6 +330,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["contact", "-occurred_at"], name="activity_timeline_idx"),
             models.Index(fields=["occurred_at", "kind", "direction"], name="activity_daily_figures_idx"),
+            # A conversation's thread and its newest message (the inbox rows).
+            models.Index(fields=["conversation", "occurred_at"], name="activity_conversation_idx"),
         ]
 
     def __str__(self) -> str:
@@ -447,6 +468,13 @@ class ScheduledText(models.Model):
     error = models.CharField(max_length=255, blank=True, help_text="Why it was not sent.")
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+class SavedReply(models.Model):
+    """A reply the office sends often, picked above the inbox's reply box and filled in for the person."""
+
+    title = models.CharField(max_length=100, unique=True)
+    body = models.TextField(
+        help_text="The text. Merge fields such as {first_name|there} or {property_address} are filled in for "
+        "the homeowner being answered; staff can edit it before sending."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -460,3 +488,8 @@ class ScheduledText(models.Model):
 
     def __str__(self) -> str:
         return f"Text to {self.conversation.contact} at {self.send_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+        ordering = ["title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title

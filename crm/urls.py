@@ -10,6 +10,8 @@ from crm.health import healthz
 urlpatterns = [
     # First: the busiest URL, answered while OpenPhone waits, is matched before any other is tried.
     path("webhooks/openphone/", include("openphone.urls")),
+    # The office inbox lives inside the admin site (its login, header and templates).
+    path("admin/inbox/", include("contacts.inbox.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
