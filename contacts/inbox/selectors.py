@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -136,13 +135,10 @@ def line_label(phone_number_id: str, labels: dict[str, str] | None = None) -> st
 
 
 def inbox_line_choices() -> list[tuple[str, str]]:
-    """The lines the line filter offers: named lines plus any line a conversation is on."""
-    ids = cache.get("inbox:line-ids")
-    if ids is None:
-        ids = sorted(Conversation.objects.order_by().values_list("phone_number_id", flat=True).distinct())
-        cache.set("inbox:line-ids", ids, 300)
+    """The lines the line filter offers: every known line plus any line a conversation is on."""
+    ids = set(Conversation.objects.order_by().values_list("phone_number_id", flat=True).distinct())
     labels = line_labels()
-    return [(i, labels.get(i) or i) for i in sorted(set(ids) | set(labels))]
+    return sorted(((i, labels.get(i) or i) for i in ids | set(labels)), key=lambda choice: choice[1])
 
 
 @dataclass
