@@ -268,6 +268,19 @@ def next_send_time(*, locale, now: datetime.datetime | None = None) -> datetime.
     return None
 
 
+def reply_window(*, contact: Contact, now: datetime.datetime | None = None):
+    """(the homeowner's locale, None) when they may be texted now, else (locale, the window's next opening)."""
+    from .. import send_window
+    from ..services import contact_locale
+
+    now = now or timezone.now()
+    locale = contact_locale(contact=contact)
+    if is_within_window(locale, now):
+        return locale, None
+    opening = getattr(send_window, "next_window_opening", None)
+    return locale, opening(locale, now) if opening else next_send_time(locale=locale, now=now)
+
+
 def business_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 

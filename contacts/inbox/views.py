@@ -21,10 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.sms import SmsSendError
 
-from .. import send_window
 from .. import services as contact_services
 from ..models import Conversation
-from ..services import MAX_TEXT_LENGTH, TextRefused, contact_locale
+from ..services import MAX_TEXT_LENGTH, TextRefused
 from . import selectors, services
 
 VIEW_PERMISSION = "contacts.view_conversation"
@@ -118,15 +117,6 @@ def _blocked_reason(contact) -> str:
     return ""
 
 
-def _next_opening(contact, now):
-    locale = contact_locale(contact=contact)
-    if send_window.is_within_window(locale, now):
-        return locale, None
-    opening = getattr(send_window, "next_window_opening", None)
-    moment = opening(locale, now) if opening else selectors.next_send_time(locale=locale, now=now)
-    return locale, moment
-
-
 def _conversation(pk) -> Conversation:
     return get_object_or_404(Conversation.objects.select_related("contact", "assigned_to", "done_by"), pk=pk)
 
@@ -139,7 +129,7 @@ def thread(request, pk):
     now = timezone.now()
     activities = selectors.thread_activities(conversation=conversation)
     blocked = _blocked_reason(contact)
-    locale, opening = (None, None) if blocked else _next_opening(contact, now)
+    locale, opening = (None, None) if blocked else selectors.reply_window(contact=contact, now=now)
     scheduled = []
     if hasattr(conversation, "scheduled_texts"):
         scheduled = list(conversation.scheduled_texts.filter(status="scheduled").order_by("send_at"))
