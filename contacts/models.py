@@ -272,9 +272,11 @@ class Conversation(models.Model):
             # small share), by snooze time, oldest first.
             models.Index(
                 fields=["snoozed_until", "last_activity_at"], name="conversation_needs_reply_idx",
-                condition=Q(waiting_for_reply=True),
+                condition=Q(waiting_for_reply=True), include=["id", "contact_id"],
             ),
             models.Index(fields=["-last_activity_at", "-id"], name="conversation_recent_idx"),
+            # The line filter (and the list of lines it offers, read by a skip scan).
+            models.Index(fields=["phone_number_id", "last_activity_at"], name="conversation_line_idx"),
             models.Index(fields=["-done_at"], name="conversation_done_idx", condition=Q(done_at__isnull=False)),
         ]
 

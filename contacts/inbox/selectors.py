@@ -85,27 +85,37 @@ def _search(queryset: QuerySet[Conversation], term: str) -> QuerySet[Conversatio
     return queryset.filter(Q(contact__in=people) | Exists(messages))
 
 
+def _interested() -> Q:
+    """The homeowner answered a campaign with interest: an uncorrelated list PostgreSQL hashes once,
+    read from the partial index membership_interested_idx. The membership model is reached through
+    the reverse relation, so contacts does not import campaigns."""
+    membership = Contact._meta.get_field("campaign_memberships").related_model
+    return Q(contact_id__in=membership.objects.filter(reply_category=INTERESTED).values("contact_id"))
+
+
 def inbox_conversations(
     *, view: str = DEFAULT_VIEW, user=None, line: str = "", search: str = "", now: datetime.datetime | None = None
 ) -> QuerySet[Conversation]:
-    """The conversations of one inbox view, in its order (ids and sort keys only; see inbox_rows)."""
+    """The conversations of one inbox view, in its order (ids and sort keys only; see inbox_rows).
+
+    "Needs reply", "Mine" and "Unassigned" put homeowners who answered a campaign with interest
+    first, then the longest waiting.
+    """
     now = now or timezone.now()
     qs = Conversation.objects.all()
     if line:
         qs = qs.filter(phone_number_id=line)
     qs = _search(qs, search)
-    interested_first = Case(
-        When(Q(intent=INTERESTED), then=Value(0)), default=Value(1), output_field=IntegerField()
-    )
     if view in ("needs_reply", "mine", "unassigned"):
         qs = qs.filter(needs_reply_q(now))
         if view == "mine":
             qs = qs.filter(assigned_to=user)
         elif view == "unassigned":
             qs = qs.filter(assigned_to__isnull=True)
-        return qs.annotate(intent=_latest_reply_membership("reply_category")).order_by(
-            interested_first, F("last_activity_at").asc(nulls_last=True), "id"
+        interested_first = Case(
+            When(_interested(), then=Value(0)), default=Value(1), output_field=IntegerField()
         )
+        return qs.order_by(interested_first, F("last_activity_at").asc(nulls_last=True), "id")
     if view == "snoozed":
         return qs.filter(waiting_for_reply=True, snoozed_until__gt=now).order_by("snoozed_until", "id")
     if view == "done":
@@ -121,6 +131,10 @@ def _media_model():
         return None
 
 
+def media_enabled() -> bool:
+    return _media_model() is not None
+
+
 def line_labels() -> dict[str, str]:
     """Our lines by id → "Name (+1 617-555-0100)", from the Line table when there is one."""
     from .. import selectors
@@ -134,11 +148,30 @@ def line_label(phone_number_id: str, labels: dict[str, str] | None = None) -> st
     return labels.get(phone_number_id) or phone_number_id
 
 
+def _conversation_line_ids() -> set[str]:
+    """Every line a conversation is on. On PostgreSQL a skip scan of conversation_line_idx (one probe
+    per line, not a pass over every conversation)."""
+    if connection.vendor != "postgresql":
+        return set(Conversation.objects.order_by().values_list("phone_number_id", flat=True).distinct())
+    table = Conversation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            WITH RECURSIVE lines(id) AS (
+                (SELECT phone_number_id FROM {table} ORDER BY phone_number_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT phone_number_id FROM {table} WHERE phone_number_id > lines.id
+                        ORDER BY phone_number_id LIMIT 1)
+                FROM lines WHERE lines.id IS NOT NULL
+            )
+            SELECT id FROM lines WHERE id IS NOT NULL
+        """)  # noqa: S608 - the table name is ours
+        return {row[0] for row in cursor.fetchall()}
+
+
 def inbox_line_choices() -> list[tuple[str, str]]:
     """The lines the line filter offers: every known line plus any line a conversation is on."""
-    ids = set(Conversation.objects.order_by().values_list("phone_number_id", flat=True).distinct())
     labels = line_labels()
-    return sorted(((i, labels.get(i) or i) for i in ids | set(labels)), key=lambda choice: choice[1])
+    return sorted(((i, labels.get(i) or i) for i in _conversation_line_ids() | set(labels)), key=lambda c: c[1])
 
 
 @dataclass
@@ -197,12 +230,12 @@ def inbox_rows(conversation_ids: list[int]) -> list[InboxRow]:
 
 
 def inbox_stamp() -> str:
-    """Changes whenever any conversation moves: what the inbox's live refresh polls (one query)."""
-    from django.db.models import Count, Max
+    """Changes whenever a conversation gets a new entry or leaves/enters "Needs reply": what the
+    inbox's live refresh polls. Two index reads in one query."""
+    from django.db.models import Max
 
-    figures = Conversation.objects.aggregate(latest=Max("last_activity_at"), n=Count("id", filter=Q(waiting_for_reply=True)))
-    latest = figures["latest"].isoformat() if figures["latest"] else ""
-    return f"{latest}|{figures['n']}"
+    latest = Conversation.objects.aggregate(latest=Max("last_activity_at"))["latest"]
+    return f"{latest.isoformat() if latest else ''}|{inbox_needs_reply_count()}"
 
 
 # --- The thread -------------------------------------------------------------------------------

@@ -141,6 +141,7 @@ def thread(request, pk):
         contact=contact,
         line=selectors.line_label(conversation.phone_number_id),
         activities=activities,
+        with_media=selectors.media_enabled(),
         latest_id=activities[-1].pk if activities else 0,
         blocked=blocked,
         opening=opening,

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='conversation',
-            index=models.Index(condition=models.Q(('waiting_for_reply', True)), fields=['snoozed_until', 'last_activity_at'], name='conversation_needs_reply_idx'),
+            index=models.Index(condition=models.Q(('waiting_for_reply', True)), fields=['snoozed_until', 'last_activity_at'], include=('id', 'contact_id'), name='conversation_needs_reply_idx'),
         ),
         migrations.AddIndex(
             model_name='conversation',
@@ -63,5 +63,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='conversation',
             index=models.Index(condition=models.Q(('done_at__isnull', False)), fields=['-done_at'], name='conversation_done_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='conversation',
+            index=models.Index(fields=['phone_number_id', 'last_activity_at'], name='conversation_line_idx'),
         ),
     ]
