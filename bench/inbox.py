@@ -215,7 +215,7 @@ def main() -> None:
     thread_warm = [timed(thread, "thread") for _ in range(args.runs * 3)]
 
     with connection.cursor() as cursor:
-        qs = Conversation.objects.filter(needs_reply_q(timezone.now()))
+        qs = Conversation.objects.filter(needs_reply_q(timezone.now())).order_by()
         sql, params = qs.query.sql_with_params()
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT TEXT) SELECT COUNT(*) FROM ({sql}) AS q", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())

@@ -481,11 +481,12 @@ class ConversationLineFilter(admin.SimpleListFilter):
 
 @admin.register(Conversation)
 class ConversationAdmin(PhoneSearchMixin, admin.ModelAdmin):
-    list_display = ["contact", "line", "last_activity_at", "waiting_for_reply"]
+    list_display = ["contact", "line", "last_activity_at", "waiting_for_reply", "assigned_to", "inbox_link"]
     list_filter = ["waiting_for_reply", ConversationLineFilter]
-    list_select_related = ["contact"]
+    list_select_related = ["contact", "assigned_to"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone"]
     autocomplete_fields = ["contact"]
+    raw_id_fields = ["assigned_to", "done_by"]
     readonly_fields = ["openphone_conversation_id", "created_at"]
     date_hierarchy = "last_activity_at"
 
@@ -495,6 +496,10 @@ class ConversationAdmin(PhoneSearchMixin, admin.ModelAdmin):
     @admin.display(description="Line", ordering="phone_number_id")
     def line(self, conversation):
         return line_label(conversation.phone_number_id)
+
+    @admin.display(description="Messages")
+    def inbox_link(self, conversation):
+        return format_html('<a href="{}">Open in the inbox</a>', reverse("inbox:thread", args=[conversation.pk]))
 
 
 @admin.register(Activity)

@@ -246,6 +246,10 @@ def thread_activities(*, conversation: Conversation) -> list[Activity]:
     qs = (
         Activity.objects.filter(conversation=conversation)
         .select_related("sent_by")
+        .only(
+            "id", "kind", "direction", "body", "status", "occurred_at", "duration_seconds", "recording_url",
+            "transcript", "summary", "sent_by__first_name", "sent_by__last_name", "sent_by__username",
+        )
         .order_by("occurred_at", "id")
     )
     if _media_model() is not None:

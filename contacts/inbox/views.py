@@ -145,7 +145,8 @@ def thread(request, pk):
         latest_id=activities[-1].pk if activities else 0,
         blocked=blocked,
         opening=opening,
-        opening_local=opening.astimezone(ZoneInfo(zone)) if opening and zone else None,
+        # Formatted here: the template's date filter would show it in office time.
+        opening_local=opening.astimezone(ZoneInfo(zone)).strftime("%-I:%M %p") if opening and zone else "",
         can_schedule=hasattr(contact_services, "scheduled_text_create"),
         scheduled=scheduled,
         saved_replies=selectors.saved_replies_for(contact=contact),

@@ -49,9 +49,16 @@ def media_url(media):
     return ""
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _when(moment, zone) -> str:
+    """"Tue Mar 10, 9:05 AM" in `zone`, without strftime (it is called for every entry of a thread)."""
     local = moment.astimezone(zone)
-    return local.strftime("%a %b ") + str(local.day) + local.strftime(", ") + local.strftime("%I:%M %p").lstrip("0")
+    hour = local.hour % 12 or 12
+    half = "AM" if local.hour < 12 else "PM"
+    return f"{_DAYS[local.weekday()]} {_MONTHS[local.month - 1]} {local.day}, {hour}:{local.minute:02d} {half}"
 
 
 def _text(value: str) -> str:
