@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_campaign_batches_beat_schedule'),
-        ('contacts', '0008_activity_body_full_text_index_postgresql'),
+        ('campaigns', '0006_membership_activity_one_to_one'),
     ]
 
     operations = [

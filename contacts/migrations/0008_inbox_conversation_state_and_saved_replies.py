@@ -8,8 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0004_campaign_batches_beat_schedule'),
-        ('contacts', '0006_openphone_id_index_only_when_set'),
+        ('contacts', '0007_activity_membership_removed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
