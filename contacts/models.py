@@ -470,13 +470,6 @@ class ScheduledText(models.Model):
     error = models.CharField(max_length=255, blank=True, help_text="Why it was not sent.")
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-class SavedReply(models.Model):
-    """A reply the office sends often, picked above the inbox's reply box and filled in for the person."""
-
-    title = models.CharField(max_length=100, unique=True)
-    body = models.TextField(
-        help_text="The text. Merge fields such as {first_name|there} or {property_address} are filled in for "
-        "the homeowner being answered; staff can edit it before sending."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -490,6 +483,20 @@ class SavedReply(models.Model):
 
     def __str__(self) -> str:
         return f"Text to {self.conversation.contact} at {self.send_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+
+class SavedReply(models.Model):
+    """A reply the office sends often, picked above the inbox's reply box and filled in for the person."""
+
+    title = models.CharField(max_length=100, unique=True)
+    body = models.TextField(
+        help_text="The text. Merge fields such as {first_name|there} or {property_address} are filled in for "
+        "the homeowner being answered; staff can edit it before sending."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
         ordering = ["title"]
         verbose_name_plural = "saved replies"
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0007_activity_membership_removed'),
+        ('contacts', '0009_scheduled_texts_beat_schedule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

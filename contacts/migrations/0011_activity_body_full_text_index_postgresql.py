@@ -25,7 +25,7 @@ def drop_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contacts", "0008_inbox_conversation_state_and_saved_replies"),
+        ("contacts", "0010_inbox_conversation_state_and_saved_replies"),
     ]
 
     operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
