@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime
+import struct
+import zlib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,11 +26,18 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NOON = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=ZoneInfo("America/New_York"))
 # The inbox polls every 10 seconds; a new message must show within 15.
 LIVE_TIMEOUT_MS = 15_000
-# A 1x1 PNG: the photo a homeowner texted.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077053d0000000c4944415408d763f8cfc0"
-    "000003010100c9fe92ef0000000049454e44ae426082"
-)
+
+
+def _png_1x1() -> bytes:
+    """A valid 1x1 grey PNG: the photo a homeowner texted."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b"")
+
+
+PNG = _png_1x1()
 
 
 def _waiting(first, last, phone, body, minutes_ago, line="PNtoDbDhuz"):
@@ -87,7 +96,10 @@ def test_office_staff_answer_and_snooze_from_the_inbox(live_server, page, outbox
     if photo is not None:
         image = page.locator(f"#activity-{photo_message.pk} img.thumb")
         assert image.count() == 1
-        assert page.evaluate("(img) => img.complete && img.naturalWidth", image.element_handle()) == 1
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("(img) => img.complete && img.naturalWidth === 1", arg=image.element_handle(),
+                               timeout=5_000)
+        assert image.locator("xpath=..").get_attribute("href") == image.get_attribute("src")  # opens full size
     page.select_option("#saved-reply", label="Estimate visit")
     assert page.input_value("#reply-body") == "Hi Mary, we can come look this week. What day suits you?"
     page.fill("#reply-body", "Hi Mary, we can come look Thursday. Does 10 AM suit you?")
