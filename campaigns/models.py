@@ -155,6 +155,10 @@ class CampaignMembership(models.Model):
             models.Index(fields=["sent_at"], name="membership_sent_day_idx"),
             # Cool-down check and reply lookup: a homeowner's memberships by send time.
             models.Index(fields=["contact", "sent_at"], name="membership_contact_sent_idx"),
+            # The office inbox puts homeowners who replied with interest first (contacts.inbox.selectors).
+            models.Index(
+                fields=["contact"], name="membership_interested_idx", condition=Q(reply_category="interested")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,8 @@ from crm.history_admin import AuditHistoryAdmin, changes_of
 
 from .admin_hold import HeldFilter, HoldAdminMixin
 from .admin_send_text import SendTextAdminMixin
-from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, Tag, TextingHold
+from .merge_fields import MERGE_FIELDS, validate_template
+from .models import Activity, Contact, ContactPhone, Conversation, OptOutEvent, SavedReply, Tag, TextingHold
 from .phone import format_phone
 from .selectors import (
     TIMELINE_LIMIT,
@@ -569,11 +570,12 @@ class ConversationLineFilter(admin.SimpleListFilter):
 
 @admin.register(Conversation)
 class ConversationAdmin(PhoneSearchMixin, admin.ModelAdmin):
-    list_display = ["contact", "line", "last_activity_at", "waiting_for_reply"]
+    list_display = ["contact", "line", "last_activity_at", "waiting_for_reply", "assigned_to", "inbox_link"]
     list_filter = ["waiting_for_reply", ConversationLineFilter]
-    list_select_related = ["contact"]
+    list_select_related = ["contact", "assigned_to"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone"]
     autocomplete_fields = ["contact"]
+    raw_id_fields = ["assigned_to", "done_by"]
     readonly_fields = ["openphone_conversation_id", "created_at"]
     date_hierarchy = "last_activity_at"
 
@@ -583,6 +585,10 @@ class ConversationAdmin(PhoneSearchMixin, admin.ModelAdmin):
     @admin.display(description="Line", ordering="phone_number_id")
     def line(self, conversation):
         return line_label(conversation.phone_number_id)
+
+    @admin.display(description="Messages")
+    def inbox_link(self, conversation):
+        return format_html('<a href="{}">Open in the inbox</a>', reverse("inbox:thread", args=[conversation.pk]))
 
 
 @admin.register(Activity)
@@ -606,6 +612,39 @@ class ActivityAdmin(PhoneSearchMixin, admin.ModelAdmin):
     def short_body(self, activity):
         return Truncator(activity.body or activity.summary).chars(80)
 
+
+
+class SavedReplyForm(forms.ModelForm):
+    class Meta:
+        model = SavedReply
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4, "cols": 70})}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        validate_template(body)
+        return body
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    """Replies the office sends often; the inbox offers them above its reply box."""
+
+    form = SavedReplyForm
+    list_display = ["title", "short_body", "updated_at"]
+    search_fields = ["title", "body"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        fields = ", ".join(f"{{{name}}} ({what})" for name, what in MERGE_FIELDS.items())
+        kwargs.setdefault("help_texts", {})["body"] = (
+            f"Filled in for the homeowner being answered: {fields}. A fallback for an empty field: "
+            "{first_name|there}. Staff can edit the text before sending."
+        )
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description="Text")
+    def short_body(self, reply):
+        return Truncator(reply.body).chars(80)
 
 
 from . import admin_office  # noqa: E402,F401  (registers lines, media and scheduled texts)

@@ -5,15 +5,16 @@ normalization and uniqueness, opt-out) exactly as they do for the admin.
 """
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from crm.api import ConditionalRecordMixin, TimelineCursorPagination
+from crm.api import ConditionalRecordMixin, ErrorSerializer, TimelineCursorPagination
 from crm.api_filters import DateTimeFilter, IntegerFilter
 
 from . import selectors, services
@@ -234,9 +235,36 @@ class ConversationSerializer(serializers.ModelSerializer):
         model = Conversation
         fields = [
             "id", "contact", "contact_name", "contact_phone", "phone_number_id", "openphone_conversation_id",
-            "last_activity_at", "waiting_for_reply", "created_at",
+            "last_activity_at", "waiting_for_reply", "snoozed_until", "assigned_to", "done_at", "done_by",
+            "created_at",
         ]
         read_only_fields = fields
+
+
+class ConversationMessageSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=services.MAX_TEXT_LENGTH,
+        help_text="The text; sent from the conversation's own line through the CRM's sending rules.",
+    )
+
+
+class SnoozeSerializer(serializers.Serializer):
+    until = serializers.DateTimeField(help_text="When it comes back to “needs reply” (ISO 8601, in the future).")
+
+
+class AssignSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True, is_staff=True), allow_null=True,
+        help_text="Id of an active staff user, or null to unassign.",
+    )
+
+
+class OutsideWindowSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    next_allowed_at = serializers.DateTimeField(
+        allow_null=True, help_text="The first moment the homeowner may be texted; null when unknown."
+    )
 
 
 class ConversationFilter(filters.FilterSet):
@@ -244,19 +272,122 @@ class ConversationFilter(filters.FilterSet):
     waiting_for_reply = filters.BooleanFilter(help_text="true: the homeowner wrote last and nobody has answered.")
     phone_number_id = filters.CharFilter(help_text="Our OpenPhone line (PN...).")
     active_since = DateTimeFilter(field_name="last_activity_at", lookup_expr="gte")
+    needs_reply = filters.BooleanFilter(
+        method="filter_needs_reply",
+        help_text="true: waiting for our answer and not snoozed (the inbox's “Needs reply”); false: the others.",
+    )
+    assignee = IntegerFilter(field_name="assigned_to_id", help_text="Assigned to this user (id).")
 
     class Meta:
         model = Conversation
-        fields = ["contact", "waiting_for_reply", "phone_number_id", "active_since"]
+        fields = ["contact", "waiting_for_reply", "phone_number_id", "active_since", "needs_reply", "assignee"]
+
+    def filter_needs_reply(self, queryset, name, value):
+        from django.utils import timezone
+
+        from .inbox.selectors import needs_reply_q
+
+        q = needs_reply_q(timezone.now())
+        return queryset.filter(q) if value else queryset.exclude(q)
 
 
 class ConversationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Threads between a homeowner and one of our lines; `?waiting_for_reply=true` lists who waits for us."""
+    """Threads between a homeowner and one of our lines; `?needs_reply=true` lists who waits for us.
+
+    POST .../messages/ answers from the conversation's own line; .../done/, .../snooze/ and
+    .../assign/ do what the office inbox's buttons do.
+    """
 
     serializer_class = ConversationSerializer
     filterset_class = ConversationFilter
     filter_backends = [filters.DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["last_activity_at", "created_at", "id"]
+    action_permissions = {
+        "messages": ["contacts.change_conversation"],
+        "done": ["contacts.change_conversation"],
+        "snooze": ["contacts.change_conversation"],
+        "assign": ["contacts.change_conversation"],
+    }
 
     def get_queryset(self):
         return selectors.conversation_list()
+
+    def _fresh(self, conversation):
+        return Response(ConversationSerializer(self.get_queryset().get(pk=conversation.pk)).data)
+
+    @extend_schema(
+        request=ConversationMessageSerializer,
+        responses={
+            201: ActivitySerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The homeowner opted out, is held, or has no number."),
+            422: OpenApiResponse(OutsideWindowSerializer, description="Outside the homeowner's send window."),
+            502: OpenApiResponse(ErrorSerializer, description="OpenPhone did not take the text."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def messages(self, request, pk=None):
+        """Text the homeowner from this conversation's line; the conversation stops waiting."""
+        from crm.sms import SmsSendError
+
+        from .inbox import services as inbox_services
+        from .inbox.selectors import reply_window
+
+        conversation = self.get_object()
+        body = ConversationMessageSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            activity = inbox_services.conversation_reply(
+                conversation=conversation, body=body.validated_data["body"], by_user=request.user
+            )
+        except services.TextRefused as exc:
+            detail = " ".join(exc.messages)
+            if exc.code == "outside_window":
+                from django.utils import timezone
+
+                _, opening = reply_window(contact=conversation.contact, now=timezone.now())
+                return Response(
+                    {"detail": detail, "code": exc.code, "next_allowed_at": opening},
+                    status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+                )
+            if exc.code in ("empty_body", "too_long"):
+                return Response({"body": [detail]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": detail, "code": exc.code}, status=status.HTTP_409_CONFLICT)
+        except SmsSendError as exc:
+            return Response({"detail": f"OpenPhone did not take the text: {exc}", "code": "provider_error"},
+                            status=status.HTTP_502_BAD_GATEWAY)
+        return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ConversationSerializer)
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """Handled without a reply: no longer needs one until the homeowner writes again."""
+        from .inbox import services as inbox_services
+
+        conversation = inbox_services.conversation_mark_done(conversation=self.get_object(), by_user=request.user)
+        return self._fresh(conversation)
+
+    @extend_schema(request=SnoozeSerializer, responses=ConversationSerializer)
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, pk=None):
+        """Hide from “needs reply” until `until` or until the homeowner writes again."""
+        from .inbox import services as inbox_services
+
+        conversation = self.get_object()
+        body = SnoozeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        inbox_services.conversation_snooze(conversation=conversation, until=body.validated_data["until"],
+                                           by_user=request.user)
+        return self._fresh(conversation)
+
+    @extend_schema(request=AssignSerializer, responses=ConversationSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Give the conversation to a staff user (null: to nobody)."""
+        from .inbox import services as inbox_services
+
+        conversation = self.get_object()
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        inbox_services.conversation_assign(conversation=conversation, user=body.validated_data["user"],
+                                           by_user=request.user)
+        return self._fresh(conversation)

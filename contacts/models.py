@@ -262,6 +262,17 @@ class Conversation(models.Model):
     waiting_for_reply = models.BooleanField(
         default=False, help_text="The last message is the homeowner's and nobody has answered yet."
     )
+    # The office inbox (contacts/inbox): who handles it, hidden until when, closed without a reply.
+    # A new message from the homeowner clears snoozed_until and done_at (activity_record).
+    snoozed_until = models.DateTimeField(
+        null=True, blank=True, help_text="Hidden from “Needs reply” until then, or until the homeowner writes again."
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The staff member answering this homeowner.",
+    )
+    done_at = models.DateTimeField(null=True, blank=True, help_text="Marked handled without a reply.")
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -271,6 +282,16 @@ class Conversation(models.Model):
         ]
         indexes = [
             models.Index(fields=["waiting_for_reply", "last_activity_at"], name="conversation_waiting_idx"),
+            # The inbox: the header count and "Needs reply"/"Snoozed" read only waiting rows (a
+            # small share), by snooze time, oldest first.
+            models.Index(
+                fields=["snoozed_until", "last_activity_at"], name="conversation_needs_reply_idx",
+                condition=Q(waiting_for_reply=True), include=["id", "contact_id"],
+            ),
+            models.Index(fields=["-last_activity_at", "-id"], name="conversation_recent_idx"),
+            # The line filter (and the list of lines it offers, read by a skip scan).
+            models.Index(fields=["phone_number_id", "last_activity_at"], name="conversation_line_idx"),
+            models.Index(fields=["-done_at"], name="conversation_done_idx", condition=Q(done_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -333,6 +354,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["contact", "-occurred_at"], name="activity_timeline_idx"),
             models.Index(fields=["occurred_at", "kind", "direction"], name="activity_daily_figures_idx"),
+            # A conversation's thread and its newest message (the inbox rows).
+            models.Index(fields=["conversation", "occurred_at"], name="activity_conversation_idx"),
         ]
 
     def __str__(self) -> str:
@@ -509,3 +532,22 @@ class TextingHold(models.Model):
 
     def __str__(self) -> str:
         return f"Hold on {self.contact} ({self.get_decision_display() or 'waiting for a decision'})"
+
+
+class SavedReply(models.Model):
+    """A reply the office sends often, picked above the inbox's reply box and filled in for the person."""
+
+    title = models.CharField(max_length=100, unique=True)
+    body = models.TextField(
+        help_text="The text. Merge fields such as {first_name|there} or {property_address} are filled in for "
+        "the homeowner being answered; staff can edit it before sending."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title

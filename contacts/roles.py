@@ -28,6 +28,8 @@ OFFICE_STAFF_PERMISSIONS: dict[str, set[str]] = {
     "contacts.activitymedia": {"view"},
     "contacts.scheduledtext": {"view", "add", "change"},
     "contacts.textinghold": {"view"},
+    # The inbox's saved replies: the office writes and improves its own.
+    "contacts.savedreply": {"view", "add", "change"},
     "properties.property": {"view", "add", "change"},
     "properties.propertycontact": {"view", "add", "change"},
     "campaigns.campaign": {"view"},
@@ -52,6 +54,7 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, set[str]] = {
     # Deleting a person deletes their texts' media and scheduled texts with them.
     "contacts.activitymedia": {"delete"},
     "contacts.scheduledtext": {"delete"},
+    "contacts.savedreply": {"delete"},
     "properties.property": {"delete"},
     "properties.propertycontact": {"delete"},
     "campaigns.campaign": {"add", "change", "delete"},

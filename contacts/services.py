@@ -643,6 +643,9 @@ def activity_record(
         fields: dict = {"last_activity_at": activity.occurred_at}
         if activity.kind == ActivityKind.MESSAGE:
             fields["waiting_for_reply"] = activity.direction == Direction.INCOMING
+            if activity.direction == Direction.INCOMING:
+                # The homeowner wrote again: back into the inbox's "Needs reply", snoozed or done.
+                fields.update(snoozed_until=None, done_at=None, done_by_id=None)
         last = conversation.last_activity_at
         already = last is not None and (
             last > activity.occurred_at

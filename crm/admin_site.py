@@ -41,10 +41,10 @@ OFFICE_GROUPS: list[tuple[str, list[str]]] = [
 ]
 
 # Pages that are not model lists: (group title, URL name, entry name, permission needed or None).
-# The inbox is listed once its URL exists. The reports are the manager dashboard's pages; who may
+# The inbox shows to those who may read conversations. The reports are the manager dashboard's pages; who may
 # read them is decided there (Manager group); the entry shows to those who may view monthly reports.
 OFFICE_PAGES: list[tuple[str, str, str, str | None]] = [
-    ("Inbox", "admin:inbox", "Inbox", None),
+    ("Inbox", "inbox:index", "Inbox", "contacts.view_conversation"),
     ("Reports", "dashboard:index", "Dashboard", "dashboard.view_monthlyreport"),
     ("Reports", "dashboard:monthly_report", "Monthly report", "dashboard.view_monthlyreport"),
 ]

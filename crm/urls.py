@@ -11,6 +11,8 @@ from crm.health import healthz
 urlpatterns = [
     # First: the busiest URL, answered while OpenPhone waits, is matched before any other is tried.
     path("webhooks/openphone/", include("openphone.urls")),
+    # The office inbox lives inside the admin site (its login, header and templates).
+    path("admin/inbox/", include("contacts.inbox.urls")),
     path("admin/", admin.site.urls),
     path("account/two-factor/", account_views.two_factor_page, name="two_factor"),
     path("account/two-factor/setup/", account_views.two_factor_setup, name="two_factor_setup"),
