@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Activity, ActivityKind, Contact, ContactPhone, OptOutEvent, Tag, duplicate_phone_error
+from .models import Activity, ActivityKind, Contact, ContactPhone, LeadStatus, OptOutEvent, Tag, duplicate_phone_error
 from .phone import normalize_phone
 
 
@@ -879,3 +879,22 @@ def call_log_create(
             contact=contact, conversation=conversation, kind=ActivityKind.CALL, direction="outgoing",
             status=outcome, body=(note or "").strip(), occurred_at=at or timezone.now(), sent_by=by_user,
         )
+
+
+# How far along the way to a customer each lead status is; a status only ever moves forward.
+LEAD_STATUS_PROGRESS = {
+    LeadStatus.NEW: 0, LeadStatus.CONTACTED: 1, LeadStatus.NOT_INTERESTED: 1, LeadStatus.WRONG_NUMBER: 1,
+    LeadStatus.DEAD: 1, LeadStatus.INTERESTED: 2, LeadStatus.APPOINTMENT: 3, LeadStatus.CUSTOMER: 4,
+}
+
+
+def contact_lead_status_advance(*, contact: Contact, to: str) -> bool:
+    """Move the homeowner's lead status to `to` if that is further along; never back. True if it moved."""
+    behind = [status for status, rank in LEAD_STATUS_PROGRESS.items() if rank < LEAD_STATUS_PROGRESS[to]]
+    with transaction.atomic():
+        moved = Contact.objects.filter(pk=contact.pk, lead_status__in=behind).update(
+            lead_status=to, updated_at=timezone.now()
+        )
+    if moved:
+        contact.lead_status = to
+    return bool(moved)
