@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from campaigns.api import CampaignViewSet, MembershipViewSet
 from contacts.api import ActivityViewSet, ContactViewSet, ConversationViewSet
 from crm.api import not_found
+from jobs.api import AppointmentViewSet, JobViewSet, QuoteViewSet, TaskViewSet
 from properties.api import PropertyViewSet
 
 router = DefaultRouter()
@@ -15,6 +16,10 @@ router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register(r"campaigns/(?P<campaign_pk>[^/.]+)/memberships", MembershipViewSet, basename="campaign-membership")
 router.register("activities", ActivityViewSet, basename="activity")
 router.register("conversations", ConversationViewSet, basename="conversation")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("appointments", AppointmentViewSet, basename="appointment")
+router.register("quotes", QuoteViewSet, basename="quote")
+router.register("jobs", JobViewSet, basename="job")
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),
