@@ -124,15 +124,22 @@ class CampaignMoney:
         return int(self.revenue_won * 100)
 
 
-def campaign_money(*, campaign_ids=None) -> dict[tuple[int, str], CampaignMoney]:
+def campaign_money(*, campaign_ids=None, period: tuple[datetime.datetime, datetime.datetime] | None = None,
+                   ) -> dict[tuple[int, str], CampaignMoney]:
     """Estimates, quotes sent, accepted and revenue won per (campaign id, variant), in two queries.
 
     Quotes count by the campaign and variant kept on them; an estimate visit (not cancelled) counts
-    for the homeowner's campaign membership that got a reply most recently. Revenue won is the invoiced amount of the job where there is one, else the accepted quote.
+    for the homeowner's campaign membership that got a reply most recently. Revenue won is the
+    invoiced amount of the job where there is one, else the accepted quote's amount. With a period
+    (start, end), quotes count when created in it and visits when they start in it.
     """
     quotes = Quote.objects.filter(campaign__isnull=False)
+    visits = Appointment.objects.filter(kind=AppointmentKind.ESTIMATE).exclude(state=AppointmentState.CANCELLED)
     if campaign_ids is not None:
         quotes = quotes.filter(campaign_id__in=campaign_ids)
+    if period is not None:
+        quotes = quotes.filter(created_at__gte=period[0], created_at__lt=period[1])
+        visits = visits.filter(starts_at__gte=period[0], starts_at__lt=period[1])
     rows = quotes.values("campaign_id", "variant").annotate(
         sent=Count("id", filter=~Q(state=QuoteState.DRAFT)),
         accepted=Count("id", filter=Q(state=QuoteState.ACCEPTED)),
@@ -150,7 +157,6 @@ def campaign_money(*, campaign_ids=None) -> dict[tuple[int, str], CampaignMoney]
     replied = CampaignMembership.objects.filter(contact_id=OuterRef("contact_id"), replied_at__isnull=False).order_by(
         "-replied_at", "-id"
     )
-    visits = Appointment.objects.filter(kind=AppointmentKind.ESTIMATE).exclude(state=AppointmentState.CANCELLED)
     visit_rows = (
         visits.annotate(
             campaign_id=Subquery(replied.values("campaign_id")[:1]), variant=Subquery(replied.values("variant")[:1])
