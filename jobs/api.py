@@ -9,8 +9,12 @@ from __future__ import annotations
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
 
+from campaigns.api import CampaignMetricsSerializer, CampaignViewSet, VariantMetricsSerializer
+from campaigns.selectors import campaign_metrics
 from crm.api import ConditionalRecordMixin, ErrorSerializer
 from crm.api_filters import DateTimeFilter
 
@@ -258,3 +262,38 @@ class JobViewSet(_ServiceViewSet):
 
 
 
+
+
+# --- Campaign metrics with money ------------------------------------------------------------
+# campaigns sits below jobs and cannot know about quotes; crm/api_urls.py registers this subclass
+# of its viewset, so /api/v1/campaigns/{id}/metrics/ gains what each campaign and variant earned.
+
+
+class MoneyVariantMetricsSerializer(VariantMetricsSerializer):
+    quotes_accepted = serializers.IntegerField(help_text="Quotes credited to this campaign (variant) and accepted.")
+    revenue_won = serializers.IntegerField(
+        help_text="In cents: invoiced amount of their jobs, else the accepted quotes' amounts."
+    )
+
+
+class MoneyCampaignMetricsSerializer(CampaignMetricsSerializer):
+    overall = MoneyVariantMetricsSerializer()
+    variants = serializers.DictField(child=MoneyVariantMetricsSerializer(), help_text="Keyed by variant, “A” and “B”.")
+
+
+class CampaignWithMoneyViewSet(CampaignViewSet):
+    __doc__ = CampaignViewSet.__doc__
+
+    @extend_schema(responses=MoneyCampaignMetricsSerializer)
+    @action(detail=True, methods=["get"])
+    def metrics(self, request, pk=None):
+        """Results overall and per A/B variant, with the significance test of B against A and the money won."""
+        campaign = self.get_object()
+        data = CampaignMetricsSerializer(campaign_metrics(campaign=campaign)).data
+        money = selectors.campaign_money(campaign_ids=[campaign.pk])
+        totals = selectors.campaign_money_totals(money).get(campaign.pk, selectors.CampaignMoney())
+        data["overall"].update(quotes_accepted=totals.quotes_accepted, revenue_won=totals.revenue_won_cents)
+        for variant, figures in data["variants"].items():
+            earned = money.get((campaign.pk, variant), selectors.CampaignMoney())
+            figures.update(quotes_accepted=earned.quotes_accepted, revenue_won=earned.revenue_won_cents)
+        return Response(data)

@@ -108,3 +108,24 @@ def test_someone_without_jobs_permissions_sees_nothing():
     client = _client(UserFactory(username="stranger"))
     for path in ("/api/v1/tasks/", "/api/v1/appointments/", "/api/v1/quotes/", "/api/v1/jobs/"):
         assert client.get(path).status_code == 403, path
+
+
+def test_campaign_metrics_gain_quotes_accepted_and_revenue_won_in_cents(office_api):
+    from campaigns.models import MembershipStatus
+    from contacts.models import Direction
+    from tests.factories import ActivityFactory, CampaignFactory, CampaignMembershipFactory
+
+    campaign = CampaignFactory()
+    won = {}
+    for variant, amount in (("A", "4250.50"), ("B", "1000.00")):
+        contact = ContactFactory()
+        CampaignMembershipFactory(campaign=campaign, contact=contact, variant=variant, sent_at=ny(2026, 3, 2, 10),
+                                  status=MembershipStatus.REPLIED, replied_at=ny(2026, 3, 2, 11))
+        ActivityFactory(contact=contact, direction=Direction.INCOMING, occurred_at=ny(2026, 3, 2, 11))
+        won[variant] = services.quote_create(contact=contact, amount=Decimal(amount), state=QuoteState.ACCEPTED,
+                                             sent_on=datetime.date(2026, 3, 3))
+    services.job_create(quote=won["B"], amount_invoiced=Decimal("1200.00"))
+    body = office_api.get(f"/api/v1/campaigns/{campaign.pk}/metrics/").json()
+    assert (body["overall"]["quotes_accepted"], body["overall"]["revenue_won"]) == (2, 425050 + 120000)
+    assert body["variants"]["A"]["revenue_won"] == 425050
+    assert body["variants"]["B"]["revenue_won"] == 120000  # invoiced, not quoted
