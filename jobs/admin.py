@@ -14,7 +14,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from contacts.admin import ContactAdmin
-from contacts.models import Contact
 
 from . import selectors, services
 from .models import Appointment, CalendarFeed, FollowUpTask, Job, Quote, ReminderTemplate
@@ -253,11 +252,6 @@ class CalendarFeedAdmin(admin.ModelAdmin):
         return False
 
 
-class ContactWithNextStepsAdmin(ContactAdmin):
-    """The homeowner page, with "Schedule estimate", "Add follow-up" and "New quote" beside the conversation."""
-
-    change_form_template = "admin/jobs/contact_change_form.html"
-
-
-admin.site.unregister(Contact)
-admin.site.register(Contact, ContactWithNextStepsAdmin)
+# The homeowner page gains "Schedule estimate", "Add follow-up" and "New quote" beside the conversation
+# (contacts knows nothing of jobs; like properties and campaigns, jobs adds to its admin).
+ContactAdmin.change_form_template = "admin/jobs/contact_change_form.html"
