@@ -142,7 +142,9 @@ class AppointmentAdmin(ServiceSavingAdmin):
     editable = services.APPOINTMENT_EDITABLE
 
     def get_fields(self, request, obj=None):
-        return self.fields + (self.readonly_fields if obj else [])
+        if obj is None:  # a new visit is scheduled; its state changes later
+            return [name for name in self.fields if name != "state"]
+        return self.fields + self.readonly_fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("contact", "assignee")
@@ -157,7 +159,6 @@ class AppointmentAdmin(ServiceSavingAdmin):
         return initial
 
     def service_create(self, request, data):
-        data.pop("state", None)
         return services.appointment_create(created_by=request.user, **data)
 
     def service_update(self, request, current, changes):

@@ -88,7 +88,7 @@ def _visit_form(contact, property, **changes):
     data = {
         "contact": contact.pk, "property": property.pk, "kind": "estimate",
         "starts_at_0": "2026-03-10", "starts_at_1": "10:00", "ends_at_0": "2026-03-10", "ends_at_1": "11:00",
-        "assignee": "", "state": "scheduled", "send_reminder": "on", "notes": "",
+        "assignee": "", "send_reminder": "on", "notes": "",
     }
     data.update(changes)
     return data
