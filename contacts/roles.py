@@ -37,6 +37,12 @@ OFFICE_STAFF_PERMISSIONS: dict[str, set[str]] = {
     # Small CSV uploads from the admin; operators run the big ones from the command line.
     "properties.importrun": {"view", "add"},
     "properties.importreject": {"view"},
+    # Follow-ups, visits, quotes and jobs are the office's daily work; deleting stays with managers.
+    "jobs.followuptask": {"view", "add", "change"},
+    "jobs.appointment": {"view", "add", "change"},
+    "jobs.quote": {"view", "add", "change"},
+    "jobs.job": {"view", "add", "change"},
+    "jobs.remindertemplate": {"view", "change"},
 }
 
 # Managers have everything office staff have, plus these, plus view on every model
@@ -59,6 +65,11 @@ MANAGER_EXTRA_PERMISSIONS: dict[str, set[str]] = {
     "properties.propertycontact": {"delete"},
     "campaigns.campaign": {"add", "change", "delete"},
     "campaigns.campaignmembership": {"delete"},
+    "jobs.followuptask": {"delete"},
+    "jobs.appointment": {"delete"},
+    "jobs.quote": {"delete"},
+    "jobs.job": {"delete"},
+    "jobs.calendarfeed": {"change", "delete"},
     # The "Reprocess" action on stored OpenPhone events.
     "openphone.webhookevent": {"change"},
     # The schedules (DatabaseScheduler rows): managers pause them and change when they run,

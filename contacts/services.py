@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Activity, ActivityKind, Contact, ContactPhone, OptOutEvent, Tag, duplicate_phone_error
+from .models import Activity, ActivityKind, Contact, ContactPhone, LeadStatus, OptOutEvent, Tag, duplicate_phone_error
 from .phone import normalize_phone
 
 logger = logging.getLogger(__name__)
@@ -1127,3 +1127,22 @@ def contact_phones_mark_deliverable(*, contacts: Iterable[Contact]) -> int:
         return ContactPhone.objects.filter(
             contact__in=list(contacts), undeliverable_since__isnull=False
         ).update(undeliverable_since=None, delivery_failures=0)
+
+
+# How far along the way to a customer each lead status is; a status only ever moves forward.
+LEAD_STATUS_PROGRESS = {
+    LeadStatus.NEW: 0, LeadStatus.CONTACTED: 1, LeadStatus.NOT_INTERESTED: 1, LeadStatus.WRONG_NUMBER: 1,
+    LeadStatus.DEAD: 1, LeadStatus.INTERESTED: 2, LeadStatus.APPOINTMENT: 3, LeadStatus.CUSTOMER: 4,
+}
+
+
+def contact_lead_status_advance(*, contact: Contact, to: str) -> bool:
+    """Move the homeowner's lead status to `to` if that is further along; never back. True if it moved."""
+    behind = [status for status, rank in LEAD_STATUS_PROGRESS.items() if rank < LEAD_STATUS_PROGRESS[to]]
+    with transaction.atomic():
+        moved = Contact.objects.filter(pk=contact.pk, lead_status__in=behind).update(
+            lead_status=to, updated_at=timezone.now()
+        )
+    if moved:
+        contact.lead_status = to
+    return bool(moved)

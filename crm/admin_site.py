@@ -25,6 +25,12 @@ OFFICE_NAMES: dict[str, str] = {
     "campaigns.campaign": "Campaigns",
     "campaigns.campaignmembership": "Campaign members",
     "properties.importrun": "Import runs",
+    "jobs.followuptask": "Follow-ups",
+    "jobs.appointment": "Visits",
+    "jobs.quote": "Quotes",
+    "jobs.job": "Jobs",
+    "jobs.remindertemplate": "Reminder texts",
+    "jobs.calendarfeed": "Calendar addresses",
     "django_celery_beat.periodictask": "Schedules",
     "openphone.webhookevent": "OpenPhone webhook events",
     "auth.user": "User accounts",
@@ -37,6 +43,8 @@ OFFICE_GROUPS: list[tuple[str, list[str]]] = [
     ("Properties", ["properties.property"]),
     ("Campaigns", ["campaigns.campaign", "campaigns.campaignmembership"]),
     ("Imports", ["properties.importrun"]),
+    ("Follow-ups and jobs", ["jobs.followuptask", "jobs.appointment", "jobs.quote", "jobs.job",
+                             "jobs.remindertemplate", "jobs.calendarfeed"]),
     ("Schedules", ["django_celery_beat.periodictask"]),
 ]
 

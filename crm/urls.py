@@ -21,4 +21,5 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("dashboard/", include("dashboard.urls")),
     path("api/", include("crm.api_urls")),
+    path("calendar/", include("jobs.urls")),
 ]

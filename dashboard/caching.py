@@ -17,12 +17,15 @@ from django.utils.safestring import SafeString
 
 from .charts import activity_chart, render_activity_chart
 from .selectors import (
+    AB_BASES,
     Period,
     business_today,
+    campaign_money_rows,
     campaign_rows,
     daily_activity,
     period_figures,
     recent_interested_replies,
+    speed_to_lead,
     today_figures,
 )
 
@@ -88,3 +91,18 @@ def interested_section(now: dt.datetime) -> SafeString:
             "dashboard/_interested.html", {"interested": list(recent_interested_replies()), "now": now}
         ),
     )
+
+
+def revenue_section(today: dt.date, ab_basis: str) -> SafeString:
+    """From reply to revenue per campaign and variant (last 90 days of texts and quotes) and speed to lead."""
+    def build():
+        period = Period.last_days(90, today=today)
+        context = {
+            "rows": campaign_money_rows(period=period, ab_basis=ab_basis),
+            "ab_basis": ab_basis, "ab_bases": AB_BASES, "ab_label": AB_BASES[ab_basis], "period": period,
+            "speed": speed_to_lead(period=Period.last_days(28, today=today)),
+            "segment_price": settings.TEXT_SEGMENT_PRICE,
+        }
+        return render_to_string("dashboard/_revenue.html", context)
+
+    return _cached(f"revenue:{today:%Y%m%d}:{ab_basis}", build)

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Substr, TruncDate
+from django.db.models.functions import Concat, Substr, TruncDate
 from django.utils import timezone
 
+from campaigns.merge_fields import count_segments
 from campaigns.models import Campaign, CampaignMembership, CampaignStatus, Variant
 from campaigns.reply_classifier import ReplyCategory
 
@@ -30,6 +34,8 @@ from campaigns.selectors import (
     two_proportion_z_test,
 )
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, OptOutEvent
+from jobs.business_hours import business_seconds_between
+from jobs.selectors import CampaignMoney, campaign_money
 
 INTERESTED = ReplyCategory.INTERESTED
 # Provider status of a text OpenPhone reported as delivered to the handset.
@@ -502,4 +508,183 @@ def monthly_figures(*, month: dt.date) -> MonthlyFigures:
         overall=period_figures(period=period),
         campaigns=campaigns,
         campaigns_total=total_metrics(row.total for row in campaigns),
+    )
+
+
+# --- From reply to revenue (jobs) ---------------------------------------------------------
+
+# "won a job" or "replied": what the revenue table's A/B comparison counts as success.
+AB_BASES = {"replied": "Replied", "won": "Won a job"}
+
+
+@dataclass
+class MoneyFigures:
+    """What one campaign or variant earned after the replies, and what its texts cost."""
+
+    label: str
+    sent: int
+    replied: int
+    segments: int
+    estimates: int
+    quotes_sent: int
+    quotes_accepted: int
+    revenue_won: Decimal
+
+    @property
+    def text_cost(self) -> Decimal:
+        return (settings.TEXT_SEGMENT_PRICE * self.segments).quantize(Decimal("0.01"))
+
+    @property
+    def cost_per_won_job(self) -> Decimal | None:
+        return (self.text_cost / self.quotes_accepted).quantize(Decimal("0.01")) if self.quotes_accepted else None
+
+    @property
+    def revenue_per_100_texts(self) -> Decimal | None:
+        return (self.revenue_won * 100 / self.sent).quantize(Decimal("0.01")) if self.sent else None
+
+
+@dataclass
+class MoneyRow:
+    campaign_id: int
+    name: str
+    total: MoneyFigures
+    variants: list[MoneyFigures]
+    ab_test: SignificanceTest | None
+
+
+def _segments_by_variant(memberships: QuerySet[CampaignMembership]) -> dict[tuple[int, str], int]:
+    """SMS segments of the texts actually sent, per (campaign, variant), in one query (grouped by body)."""
+    segments: dict[tuple[int, str], int] = {}
+    rows = (
+        memberships.filter(activity__isnull=False).order_by()
+        .values("campaign_id", "variant", "activity__body").annotate(n=Count("id"))
+    )
+    for row in rows:
+        key = (row["campaign_id"], row["variant"])
+        segments[key] = segments.get(key, 0) + count_segments(row["activity__body"] or "").segments * row["n"]
+    return segments
+
+
+def campaign_money_rows(*, campaign_ids: list[int] | None = None, period: Period | None = None,
+                        ab_basis: str = "replied") -> list[MoneyRow]:
+    """Per campaign and per variant: texts, replies, estimates, quotes, revenue won and cost (five queries).
+
+    With a period, texts count when sent in it and quotes when created in it.
+    """
+    memberships = CampaignMembership.objects.filter(sent_at__isnull=False)
+    if campaign_ids is not None:
+        memberships = memberships.filter(campaign_id__in=campaign_ids)
+    if period is not None:
+        start, end = period.bounds()
+        memberships = memberships.filter(sent_at__gte=start, sent_at__lt=end)
+    counts = {
+        (row["campaign_id"], row["variant"]): row
+        for row in memberships.order_by().values("campaign_id", "variant").annotate(
+            sent=Count("id"), replied=Count("id", filter=Q(replied_at__isnull=False))
+        )
+    }
+    segments = _segments_by_variant(memberships)
+    money = campaign_money(campaign_ids=campaign_ids, period=period.bounds() if period else None)
+    keys = set(counts) | set(money)
+    names = dict(Campaign.objects.filter(pk__in={k[0] for k in keys}).values_list("pk", "name"))
+    rows: dict[int, MoneyRow] = {}
+    for campaign_id, variant in sorted(keys):
+        count = counts.get((campaign_id, variant), {})
+        earned = money.get((campaign_id, variant), CampaignMoney())
+        figures = MoneyFigures(
+            label=variant or "?", sent=count.get("sent", 0), replied=count.get("replied", 0),
+            segments=segments.get((campaign_id, variant), 0), estimates=earned.estimates,
+            quotes_sent=earned.quotes_sent, quotes_accepted=earned.quotes_accepted, revenue_won=earned.revenue_won,
+        )
+        row = rows.setdefault(campaign_id, MoneyRow(campaign_id, names.get(campaign_id, "?"), None, [], None))
+        row.variants.append(figures)
+    for row in rows.values():
+        row.total = MoneyFigures(
+            label="all", **{
+                name: sum((getattr(v, name) for v in row.variants), Decimal("0") if name == "revenue_won" else 0)
+                for name in ("sent", "replied", "segments", "estimates", "quotes_sent", "quotes_accepted",
+                             "revenue_won")
+            },
+        )
+        by_name = {v.label: v for v in row.variants}
+        a, b = by_name.get(Variant.A), by_name.get(Variant.B)
+        if a and b:
+            success = "quotes_accepted" if ab_basis == "won" else "replied"
+            row.ab_test = two_proportion_z_test(getattr(a, success), a.sent, getattr(b, success), b.sent)
+    return sorted(rows.values(), key=lambda r: (-r.total.revenue_won, r.name))
+
+
+# --- Speed to lead ------------------------------------------------------------------------
+
+
+@dataclass
+class SpeedFigures:
+    label: str
+    answered: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = max(0, math.ceil(share * len(ordered)) - 1)
+    return ordered[index]
+
+
+def _speed(label: str, seconds: list[float]) -> SpeedFigures:
+    hours = [s / 3600 for s in seconds]
+    return SpeedFigures(label, len(hours), statistics.median(hours) if hours else None, _percentile(hours, 0.9))
+
+
+@dataclass
+class SpeedToLead:
+    overall: SpeedFigures
+    by_week: list[SpeedFigures]
+    by_staff: list[SpeedFigures]
+
+    @property
+    def overall_rows(self) -> list[SpeedFigures]:
+        return [self.overall] if self.overall.answered else []
+
+
+def speed_to_lead(*, period: Period) -> SpeedToLead:
+    """Time from a homeowner's text to a staff member's answer, in business hours (two queries).
+
+    A wait starts at the first homeowner text after our last message in the conversation and ends
+    at the next text a staff member sends there; campaign and reminder texts are not answers. Waits
+    count in the week (Monday) and for the person of the answer; unanswered ones are left out.
+    Unlike the figures above this reads the period's message rows (one query) to pair them up.
+    """
+    start, end = period.bounds()
+    messages = (
+        Activity.objects.filter(kind=ActivityKind.MESSAGE, conversation__isnull=False,
+                                occurred_at__gte=start, occurred_at__lt=end + dt.timedelta(days=7))
+        .order_by("conversation_id", "occurred_at", "id")
+        .values_list("conversation_id", "direction", "occurred_at", "sent_by_id")
+    )
+    waits: list[tuple[dt.date, int, float]] = []
+    waiting_since: dict[int, dt.datetime] = {}
+    for conversation_id, direction, occurred_at, sent_by_id in messages.iterator(chunk_size=2000):
+        if direction == Direction.INCOMING:
+            if occurred_at < end:
+                waiting_since.setdefault(conversation_id, occurred_at)
+        elif sent_by_id is not None and conversation_id in waiting_since:
+            asked = waiting_since.pop(conversation_id)
+            local = asked.astimezone(business_zone()).date()
+            waits.append((local - dt.timedelta(days=local.weekday()), sent_by_id,
+                          business_seconds_between(asked, occurred_at)))
+    staff = get_user_model().objects.filter(pk__in={w[1] for w in waits}).values_list(
+        "pk", "username", Concat("first_name", Value(" "), "last_name")
+    )
+    users = {pk: name.strip() or username for pk, username, name in staff}
+    weeks = sorted({w[0] for w in waits})
+    return SpeedToLead(
+        overall=_speed("all", [w[2] for w in waits]),
+        by_week=[_speed(f"Week of {week:%b %-d}", [w[2] for w in waits if w[0] == week]) for week in weeks],
+        by_staff=sorted(
+            (_speed(users.get(pk, "?"), [w[2] for w in waits if w[1] == pk]) for pk in {w[1] for w in waits}),
+            key=lambda s: s.label,
+        ),
     )

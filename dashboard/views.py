@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -11,15 +12,17 @@ from django.views.decorators.http import require_GET
 from campaigns.selectors import campaigns_paused_by_guardrail
 
 from .access import manager_required
-from .caching import campaigns_section, interested_section, periods_section, today_sections
+from .caching import campaigns_section, interested_section, periods_section, revenue_section, today_sections
 from .forms import PeriodForm
 from .models import MonthlyReport
 from .reports import BadMonth, monthly_report_csv, parse_month, previous_month
 from .selectors import (
     Period,
     business_today,
+    campaign_money_rows,
     held_count,
     monthly_figures,
+    speed_to_lead,
     waiting_conversations,
     waiting_count,
 )
@@ -53,6 +56,7 @@ def dashboard(request):
         **today_sections(now),
         "periods": periods_section(periods=periods, selected=selected, chart_period=selected or periods[1]),
         "campaigns": campaigns_section(today),
+        "revenue": revenue_section(today, "won" if request.GET.get("ab") == "won" else "replied"),
         "interested": interested_section(now),
     }
     context = {
@@ -92,6 +96,9 @@ def monthly_report(request):
         "following": f"{(month + dt.timedelta(days=32)).replace(day=1):%Y-%m}" if month < today.replace(day=1) else "",
         "partial": month == today.replace(day=1),
         "stored": _stored_reports(),
+        "money_rows": campaign_money_rows(period=figures.period),
+        "speed": speed_to_lead(period=figures.period),
+        "segment_price": settings.TEXT_SEGMENT_PRICE,
     }
     return render(request, "dashboard/monthly_report.html", context)
 

@@ -25,6 +25,7 @@ from contacts.models import Activity, ActivityKind, Contact, ContactPhone, Conve
 from contacts.opt_out import opt_out_reason
 from contacts.services import activity_media_add, activity_media_store_copy, contact_opt_out, lines_upsert
 from demo.campaigns import seed_campaigns
+from demo.jobs import seed_jobs
 from properties.addresses import address_key
 from properties.models import OwnerRole, Property, PropertyContact
 
@@ -793,6 +794,8 @@ def seed_demo(*, rng: random.Random, homeowners: int = 300, now: dt.datetime | N
         # A finished A/B campaign and a running one over these homeowners, from the same Random.
         campaigns = seed_campaigns(rng, contact_ids=sorted(by_index.values()), line=line)
         created["campaigns"] = len(campaigns["created"])
+        # Visits, quotes and jobs after the replies, so the dashboard shows money per campaign.
+        created["quotes"] = seed_jobs(rng, staff=staff, now=now)["quotes"]
 
     return DemoSummary(created=created, totals=demo_totals())
 

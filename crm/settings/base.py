@@ -3,6 +3,7 @@
 dev.py, test.py and production.py import this module and change only what they must.
 """
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "properties",
     "campaigns",
     "openphone",
+    "jobs",
     "dashboard",
     "demo",
 ]
@@ -276,6 +278,17 @@ PHONE_DEFAULT_REGION = env("PHONE_DEFAULT_REGION", default="US")
 CAMPAIGN_LINE_DAILY_CAP = env.int("CAMPAIGN_LINE_DAILY_CAP", default=125)
 # A homeowner texted by one campaign is not texted by another within this many days.
 CAMPAIGN_COOLDOWN_DAYS = env.int("CAMPAIGN_COOLDOWN_DAYS", default=30)
+
+# --- Follow-ups, visits, quotes and jobs (jobs/) ----------------------------------------------
+# Each rule that creates follow-up tasks can be switched off on its own.
+JOBS_RULE_UNANSWERED_REPLY = env.bool("JOBS_RULE_UNANSWERED_REPLY", default=True)
+JOBS_RULE_ESTIMATE_WITHOUT_QUOTE = env.bool("JOBS_RULE_ESTIMATE_WITHOUT_QUOTE", default=True)
+JOBS_RULE_QUOTE_UNDECIDED = env.bool("JOBS_RULE_QUOTE_UNDECIDED", default=True)
+# Office hours (business time zone, Monday-Friday) that "2 business hours" and speed to lead count in.
+BUSINESS_HOURS_START = env.int("BUSINESS_HOURS_START", default=8)
+BUSINESS_HOURS_END = env.int("BUSINESS_HOURS_END", default=17)
+# What one SMS segment costs us, in dollars, for the cost of a campaign's texts.
+TEXT_SEGMENT_PRICE = Decimal(env("TEXT_SEGMENT_PRICE", default="0.01"))
 
 # --- Imports ----------------------------------------------------------------------------
 # Files uploaded in the admin hold homeowners' data: a finished run's file is deleted this many days

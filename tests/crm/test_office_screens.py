@@ -45,8 +45,9 @@ def _index_groups(client) -> dict[str, list[str]]:
 def test_office_staff_find_their_lists_grouped_and_nothing_else(client):
     _log_in(client, OFFICE_STAFF)
     groups = _index_groups(client)
-    assert list(groups) == ["Homeowners", "Properties", "Campaigns", "Imports"]
+    assert list(groups) == ["Homeowners", "Properties", "Campaigns", "Imports", "Follow-ups and jobs"]
     assert groups["Homeowners"] == ["Homeowners", "Conversations", "Timeline entries", "Tags"]
+    assert groups["Follow-ups and jobs"] == ["Follow-ups", "Visits", "Quotes", "Jobs", "Reminder texts"]
     assert groups["Campaigns"] == ["Campaigns", "Campaign members"]
     assert groups["Imports"] == ["Import runs"]
     html = client.get(INDEX).content.decode()

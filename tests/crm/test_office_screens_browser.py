@@ -52,7 +52,7 @@ def test_office_staff_walk_their_screens_in_plain_words(live_server, office_data
     admin_log_in(page, live_server, "olivia.office")
 
     # The index: the office's groups, nothing of the machinery.
-    assert _captions(page) == ["Homeowners", "Properties", "Campaigns", "Imports"]
+    assert _captions(page) == ["Homeowners", "Properties", "Campaigns", "Imports", "Follow-ups and jobs"]
     main = page.locator("#content-main").text_content().lower()
     for hidden in ("Schedules", "Crontabs", "Intervals", "Task results", "Tokens", "Webhook", "User accounts"):
         assert hidden.lower() not in main

@@ -238,5 +238,6 @@ def test_query_count_is_the_same_for_10_and_1000_activities(manager_client, froz
     # session, user, Manager group; today 5 (timeline, campaign texts per line, staff texts per line,
     # active campaigns' lines, opt-outs); 3 periods x 4; chart 1; campaigns 2; waiting 2; interested 1;
     # the lines' names 1 (cached afterwards; the fresh cache here makes every run read them); on hold 1;
-    # campaigns a guardrail paused 1.
-    assert large == 3 + 5 + 12 + 1 + 2 + 2 + 1 + 1 + 1 + 1
+    # campaigns a guardrail paused 1; from reply to revenue 5 (texts, segments, quotes, estimate visits,
+    # campaign names); speed to lead 1.
+    assert large == 3 + 5 + 12 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 5 + 1

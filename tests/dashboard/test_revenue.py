@@ -1,0 +1,168 @@
+"""From reply to revenue on the dashboard and the monthly report, on a hand-counted set; speed to lead.
+
+Campaign "Spring" texted four homeowners, two per variant, on Mon 2026-03-02 at 10:00 ET:
+  h1 (A) replied 11:00, estimate Mar 4, quote $4,000 accepted, job invoiced $4,250.00
+  h2 (A) replied 12:00, quote $3,000 sent (undecided)
+  h3 (B) replied 13:00, quote $2,500 accepted, no job yet (counts at the quote: $2,500.00)
+  h4 (B) no reply
+Campaign "Fall" texted h5 (A) on Mar 3 at 10:00, who replied at 10:30: quote $9,000 declined.
+So Spring: 4 texts, 3 replied, 1 estimate, 3 quotes sent, 2 accepted, revenue $6,750.00;
+  A: 2 texts, 2 replied, 1 estimate, 2 sent, 1 accepted, $4,250.00; B: 2 texts, 1 replied, 1 sent, 1 accepted, $2,500.00.
+Fall: 1 text, 1 replied, 1 quote sent, 0 accepted, $0.
+Every text is one GSM segment; at $0.01 a segment Spring's texts cost $0.04: $0.02 per won job,
+and revenue per 100 texts is 6,750 × 100 / 4 = $168,750.00.
+Speed to lead: staff member "sam" answers h1 at 13:00 (2 office hours after 11:00) and h2 at
+Tue Mar 3 09:00 (5 h on Monday from 12:00 to 17:00 + 1 h Tuesday = 6 h); "pat" answers h5 at 11:00 (0.5 h).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from campaigns.models import MembershipStatus
+from contacts.models import Direction
+from dashboard.selectors import Period, campaign_money_rows, speed_to_lead
+from jobs import services
+from jobs.models import QuoteState
+from tests.dashboard.conftest import use_fresh_cache
+from tests.factories import (
+    ActivityFactory,
+    CampaignFactory,
+    CampaignMembershipFactory,
+    ContactFactory,
+    ConversationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+ET = ZoneInfo("America/New_York")
+NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=ET)
+BODY = "Hi, we fix foundation cracks. Reply STOP to opt out."
+
+
+def at(day, hour, minute=0):
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=ET)
+
+
+def _homeowner(campaign, variant, texted, replied=None):
+    contact = ContactFactory()
+    conversation = ConversationFactory(contact=contact)
+    text = ActivityFactory(contact=contact, conversation=conversation, direction=Direction.OUTGOING, body=BODY,
+                           occurred_at=texted)
+    CampaignMembershipFactory(campaign=campaign, contact=contact, variant=variant, activity=text, sent_at=texted,
+                              replied_at=replied,
+                              status=MembershipStatus.REPLIED if replied else MembershipStatus.DELIVERED)
+    if replied:
+        ActivityFactory(contact=contact, conversation=conversation, direction=Direction.INCOMING, occurred_at=replied,
+                        body="Yes")
+    return contact, conversation
+
+
+def _quote(contact, amount, state):
+    return services.quote_create(contact=contact, amount=Decimal(amount), state=state, sent_on=dt.date(2026, 3, 5))
+
+
+@pytest.fixture
+def hand_counted():
+    with time_machine.travel(at(6, 9), tick=False):
+        spring, fall = CampaignFactory(name="Spring"), CampaignFactory(name="Fall")
+        sam, pat = UserFactory(username="sam"), UserFactory(username="pat")
+        h1, c1 = _homeowner(spring, "A", at(2, 10), at(2, 11))
+        h2, c2 = _homeowner(spring, "A", at(2, 10), at(2, 12))
+        h3, _ = _homeowner(spring, "B", at(2, 10), at(2, 13))
+        _homeowner(spring, "B", at(2, 10))
+        h5, c5 = _homeowner(fall, "A", at(3, 10), at(3, 10, 30))
+        for conversation, answered, by in ((c1, at(2, 13), sam), (c2, at(3, 9), sam), (c5, at(3, 11), pat)):
+            ActivityFactory(contact=conversation.contact, conversation=conversation, direction=Direction.OUTGOING,
+                            occurred_at=answered, sent_by=by)
+        services.appointment_create(contact=h1, starts_at=at(4, 9), ends_at=at(4, 10))
+        services.job_create(quote=_quote(h1, "4000", QuoteState.ACCEPTED), amount_invoiced=Decimal("4250.00"))
+        _quote(h2, "3000", QuoteState.SENT)
+        _quote(h3, "2500", QuoteState.ACCEPTED)
+        _quote(h5, "9000", QuoteState.DECLINED)
+    return spring, fall
+
+
+def test_revenue_per_campaign_and_variant_matches_the_hand_count(hand_counted):
+    spring, fall = hand_counted
+    rows = {row.name: row for row in campaign_money_rows(period=Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))}
+    s = rows["Spring"].total
+    assert (s.sent, s.replied, s.estimates, s.quotes_sent, s.quotes_accepted) == (4, 3, 1, 3, 2)
+    assert s.revenue_won == Decimal("6750.00")
+    assert s.text_cost == Decimal("0.04") and s.cost_per_won_job == Decimal("0.02")
+    assert s.revenue_per_100_texts == Decimal("168750.00")
+    a, b = rows["Spring"].variants
+    assert (a.label, a.sent, a.replied, a.estimates, a.quotes_accepted, a.revenue_won) == ("A", 2, 2, 1, 1, Decimal("4250.00"))
+    assert (b.label, b.sent, b.replied, b.estimates, b.quotes_accepted, b.revenue_won) == ("B", 2, 1, 0, 1, Decimal("2500.00"))
+    f = rows["Fall"].total
+    assert (f.sent, f.quotes_sent, f.quotes_accepted, f.revenue_won, f.cost_per_won_job) == (1, 1, 0, Decimal("0"), None)
+
+
+def test_the_ab_comparison_switches_between_replied_and_won(hand_counted):
+    period = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    by_reply = {r.name: r for r in campaign_money_rows(period=period, ab_basis="replied")}["Spring"].ab_test
+    by_won = {r.name: r for r in campaign_money_rows(period=period, ab_basis="won")}["Spring"].ab_test
+    assert by_reply.leader == "A"  # 2/2 replied against 1/2
+    assert by_won.leader is None  # 1/2 won each: a tie
+    assert by_won.z == 0
+
+
+def test_speed_to_lead_counts_office_hours_per_week_and_per_person(hand_counted):
+    speed = speed_to_lead(period=Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))
+    assert speed.overall.answered == 3
+    assert speed.overall.median_hours == 2.0 and speed.overall.p90_hours == 6.0
+    by_staff = {s.label: s for s in speed.by_staff}
+    assert (by_staff["sam"].answered, by_staff["sam"].median_hours) == (2, 4.0)
+    assert (by_staff["pat"].answered, by_staff["pat"].median_hours) == (1, 0.5)
+    assert [(w.label, w.answered) for w in speed.by_week] == [("Week of Mar 2", 3)]
+
+
+def test_the_dashboard_shows_revenue_to_managers(hand_counted, client, manager):
+    client.force_login(manager)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(reverse("dashboard:index")).content.decode()
+        won = client.get(reverse("dashboard:index"), {"ab": "won"}).content.decode()
+    assert 'id="revenue"' in html and "$6,750.00" in html and "$168,750.00" in html
+    assert 'id="speed-to-lead"' in html and "A/B (Replied)" in html
+    assert "A/B (Won a job)" in won
+
+
+def test_office_staff_do_not_see_the_figures(hand_counted, client, office_staff):
+    client.force_login(office_staff)
+    assert client.get(reverse("dashboard:index")).status_code == 403
+
+
+def test_the_dashboard_query_count_stays_the_same_as_rows_grow(
+    hand_counted, client, manager, settings, django_assert_max_num_queries
+):
+    client.force_login(manager)
+
+    def cold_count():
+        use_fresh_cache(settings)
+        with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(200) as counted:
+            assert client.get(reverse("dashboard:index")).status_code == 200
+        return len(counted.captured_queries)
+
+    before = cold_count()
+    with time_machine.travel(at(6, 9), tick=False):
+        more = CampaignFactory(name="Summer")
+        for i in range(15):
+            contact, conversation = _homeowner(more, "AB"[i % 2], at(2, 10), at(2, 11))
+            ActivityFactory(contact=contact, conversation=conversation, direction=Direction.OUTGOING,
+                            occurred_at=at(2, 15), sent_by=UserFactory(username=f"staff{i}"))
+            services.appointment_create(contact=contact, starts_at=at(5, 9), ends_at=at(5, 10))
+            _quote(contact, "1000", QuoteState.ACCEPTED)
+    assert cold_count() == before
+
+
+def test_the_monthly_report_has_revenue_and_speed_to_lead(hand_counted, client, manager):
+    client.force_login(manager)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(reverse("dashboard:monthly_report"), {"month": "2026-03"}).content.decode()
+    assert 'id="revenue"' in html and "$6,750.00" in html
+    assert 'id="speed-to-lead"' in html and "sam" in html
