@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from contacts.admin import ContactAdmin
+from contacts.inbox import views as inbox_views
 
 from . import selectors, services
 from .models import Appointment, CalendarFeed, FollowUpTask, Job, Quote, ReminderTemplate
@@ -256,3 +257,5 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 # The homeowner page gains "Schedule estimate", "Add follow-up" and "New quote" beside the conversation
 # (contacts knows nothing of jobs; like properties and campaigns, jobs adds to its admin).
 ContactAdmin.change_form_template = "admin/jobs/contact_change_form.html"
+# The same next steps under an inbox thread, with the conversation filled in for a follow-up.
+inbox_views.THREAD_TEMPLATE = "admin/jobs/inbox_thread.html"

@@ -121,6 +121,12 @@ def _conversation(pk) -> Conversation:
     return get_object_or_404(Conversation.objects.select_related("contact", "assigned_to", "done_by"), pk=pk)
 
 
+# The thread's template. An app above contacts may point this at a template extending it and filling
+# its `next_steps` block (jobs adds "Schedule estimate", "Add follow-up", "New quote"), the way
+# properties and campaigns extend the contact page; contacts itself knows none of them.
+THREAD_TEMPLATE = "admin/inbox/thread.html"
+
+
 @require_GET
 def thread(request, pk):
     _require(request, VIEW_PERMISSION)
@@ -134,7 +140,7 @@ def thread(request, pk):
     if hasattr(conversation, "scheduled_texts"):
         scheduled = list(conversation.scheduled_texts.filter(status="scheduled").order_by("send_at"))
     zone = locale.zones[0] if locale and locale.zones else None
-    return TemplateResponse(request, "admin/inbox/thread.html", _context(
+    return TemplateResponse(request, THREAD_TEMPLATE, _context(
         request,
         title=str(contact),
         conversation=conversation,
