@@ -1,7 +1,7 @@
 """The pages the accessibility gate checks: one line each. A new office or manager page joins by one line.
 
 `path` is a URL path with `{placeholders}` filled from the seeded rows (tests/a11y/seed.py: contact,
-property, campaign, import_run). `roles` says who opens it: "office" (the Office staff group), "manager"
+conversation, property, campaign, import_run). `roles` says who opens it: "office" (the Office staff group), "manager"
 (the Manager group) or "anonymous" (sign-in pages). `optional=True` skips a page whose URL does not
 resolve yet (a page another branch is still building); drop the flag once it has merged.
 """
@@ -42,6 +42,7 @@ PAGES: tuple[Page, ...] = (
     Page("dashboard", "/dashboard/", (MANAGER,), screenshot="dashboard-phone.png"),
     Page("dashboard refused to office staff", "/dashboard/", (OFFICE,), status=403),
     Page("monthly report", "/dashboard/reports/monthly/", (MANAGER,)),
-    # Being built on other branches: they join the gate as soon as their URLs exist.
     Page("inbox", "/admin/inbox/"),
+    Page("inbox thread", "/admin/inbox/{conversation}/"),
+    Page("my day", "/admin/jobs/followuptask/my-day/"),
 )

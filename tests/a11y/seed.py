@@ -13,7 +13,14 @@ from contacts.models import ActivityKind, ContactPhone, Direction
 from contacts.roles import MANAGER, OFFICE_STAFF, roles_sync
 from demo.seed import seed_demo
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus, Property
-from tests.factories import ActivityFactory, ContactFactory, PropertyContactFactory, TagFactory, UserFactory
+from tests.factories import (
+    ActivityFactory,
+    ContactFactory,
+    ConversationFactory,
+    PropertyContactFactory,
+    TagFactory,
+    UserFactory,
+)
 
 OFFICE_USER, MANAGER_USER = "olive.office", "mona.manager"
 
@@ -46,8 +53,10 @@ def seed() -> dict[str, int]:
                     occurred_at=now - dt.timedelta(days=1))
     ActivityFactory(contact=contact, kind=ActivityKind.NOTE, direction="", body="Call back Thursday.",
                     occurred_at=now - dt.timedelta(hours=5))
-    ActivityFactory(contact=contact, direction=Direction.INCOMING, body="Can you look at our bulkhead crack?",
-                    occurred_at=now - dt.timedelta(hours=2))
+    # Her latest text waits for an answer in the inbox.
+    conversation = ConversationFactory(contact=contact, waiting_for_reply=True, last_activity_at=now - dt.timedelta(hours=2))
+    ActivityFactory(contact=contact, conversation=conversation, direction=Direction.INCOMING,
+                    body="Can you look at our bulkhead crack?", occurred_at=now - dt.timedelta(hours=2))
 
     campaign = Campaign.objects.annotate(n=Count("memberships")).order_by("-n").first()
     run = ImportRun.objects.create(
@@ -57,5 +66,5 @@ def seed() -> dict[str, int]:
         started_at=now - dt.timedelta(minutes=3), finished_at=now - dt.timedelta(minutes=2),
     )
     ImportReject.objects.create(run=run, line=3, reason="Row 3, column City: empty.", values=["1 Main St", "", "X"])
-    return {"contact": contact.pk, "property": first.property_id, "campaign": campaign.pk, "import_run": run.pk,
+    return {"contact": contact.pk, "conversation": conversation.pk, "property": first.property_id, "campaign": campaign.pk, "import_run": run.pk,
             "properties": Property.objects.count()}

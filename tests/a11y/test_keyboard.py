@@ -1,5 +1,6 @@
-"""Keyboard only: everything on the contact page and the dashboard is reached with Tab, in page order,
-with a visible focus ring; and a homeowner can be texted from the contact page without a mouse."""
+"""Keyboard only: everything on the contact page, an inbox thread and the dashboard is reached with Tab, in
+page order, with a visible focus ring; and a homeowner can be texted from the contact page and answered
+from the thread without a mouse."""
 from __future__ import annotations
 
 import datetime
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from contacts.models import Activity
+from contacts.models import Activity, Conversation
 from tests.browser import admin_log_in
 
 from .axe import DESKTOP, PHONE
@@ -75,4 +76,37 @@ def test_manager_reaches_everything_on_the_dashboard_with_the_keyboard(path, vie
     total, stops = tab_walk(page)
     assert_all_reachable_in_order(total, stops)
     assert stops[0].name.startswith("Attack-a-Crack")  # the top bar comes first
+    page.close()
+
+
+@time_machine.travel(TUESDAY_NOON, tick=True)
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_office_staff_answer_from_an_inbox_thread_with_the_keyboard_alone(viewport, live_server, browser, outbox):
+    ids = seed()
+    page = browser.new_page(viewport=viewport)
+    admin_log_in(page, live_server, OFFICE_USER)
+    page.goto(f"{live_server.url}/admin/inbox/{ids['conversation']}/")
+    page.wait_for_selector("#reply-body")
+
+    total, stops = tab_walk(page)
+    assert_all_reachable_in_order(total, stops)
+    names = [s.id or s.name for s in stops]
+    # The reply box, then its button, then the thread's other actions (Done, Snooze, ...).
+    box = names.index("reply-body")
+    assert stops[box + 1].id == "send-reply"
+    assert "Done" in [s.name for s in stops[box + 2:]]
+
+    page.evaluate("() => document.activeElement.blur()")
+    for _ in range(box + 1):
+        page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "reply-body"
+    page.keyboard.type("Hi Maureen, we can look at the bulkhead crack Thursday at 10.")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "send-reply"
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    assert [(m.to, m.body) for m in outbox] == [
+        ("+16175550142", "Hi Maureen, we can look at the bulkhead crack Thursday at 10.")
+    ]
+    assert not Conversation.objects.get(pk=ids["conversation"]).waiting_for_reply
     page.close()

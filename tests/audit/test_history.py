@@ -56,7 +56,7 @@ def test_an_admin_edit_records_the_office_user_and_shows_what_changed(clerk, cli
         "source": "manual", "notes": "", "mailing_address": "", "mailing_city": "", "mailing_state": "",
         "mailing_zip": "",
     }
-    for prefix in ("phones", "property_links", "opt_out_events"):
+    for prefix in ("phones", "property_links", "opt_out_events", "texting_holds"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -261,6 +261,7 @@ def test_opted_out_homeowner_disables_the_box_and_says_why_and_since_when(office
 def test_outside_the_window_the_box_says_when_it_opens(office, outbox):
     conversation = waiting(phone="+16175550123")
     with time_machine.travel(datetime.datetime(2026, 3, 10, 22, 30, tzinfo=ET), tick=False):
+        office.force_login(office.user)  # signed in this evening: the noon session ended after 8 idle hours
         page = office.get(reverse("inbox:thread", args=[conversation.pk])).content.decode()
         assert "outside" in page and "It opens at 8:00 AM their time" in page
         office.post(reverse("inbox:reply", args=[conversation.pk]), {"body": "Late answer"})

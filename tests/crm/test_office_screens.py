@@ -45,8 +45,12 @@ def _index_groups(client) -> dict[str, list[str]]:
 def test_office_staff_find_their_lists_grouped_and_nothing_else(client):
     _log_in(client, OFFICE_STAFF)
     groups = _index_groups(client)
-    assert list(groups) == ["Homeowners", "Properties", "Campaigns", "Imports", "Follow-ups and jobs"]
-    assert groups["Homeowners"] == ["Homeowners", "Conversations", "Timeline entries", "Tags"]
+    assert list(groups) == ["Inbox", "Homeowners", "Properties", "Campaigns", "Imports", "Follow-ups and jobs"]
+    assert groups["Inbox"] == ["Inbox"]
+    assert groups["Homeowners"] == [
+        "Homeowners", "Conversations", "Timeline entries", "Tags",
+        "Lines", "Photos and media files", "Saved replies", "Scheduled texts",
+    ]
     assert groups["Follow-ups and jobs"] == ["Follow-ups", "Visits", "Quotes", "Jobs", "Reminder texts"]
     assert groups["Campaigns"] == ["Campaigns", "Campaign members"]
     assert groups["Imports"] == ["Import runs"]
@@ -58,7 +62,7 @@ def test_office_staff_find_their_lists_grouped_and_nothing_else(client):
 def test_managers_see_the_schedules_they_change_but_not_their_building_blocks(client):
     _log_in(client, MANAGER)
     groups = _index_groups(client)
-    assert list(groups)[:4] == ["Homeowners", "Properties", "Campaigns", "Imports"]
+    assert list(groups)[:5] == ["Inbox", "Homeowners", "Properties", "Campaigns", "Imports"]
     assert groups["Schedules"] == ["Schedules"]
     assert groups["Reports"] == ["Dashboard", "Monthly report"]
     administration = groups["Administration"]

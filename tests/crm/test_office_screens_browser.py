@@ -52,7 +52,7 @@ def test_office_staff_walk_their_screens_in_plain_words(live_server, office_data
     admin_log_in(page, live_server, "olivia.office")
 
     # The index: the office's groups, nothing of the machinery.
-    assert _captions(page) == ["Homeowners", "Properties", "Campaigns", "Imports", "Follow-ups and jobs"]
+    assert _captions(page) == ["Inbox", "Homeowners", "Properties", "Campaigns", "Imports", "Follow-ups and jobs"]
     main = page.locator("#content-main").text_content().lower()
     for hidden in ("Schedules", "Crontabs", "Intervals", "Task results", "Tokens", "Webhook", "User accounts"):
         assert hidden.lower() not in main
@@ -115,7 +115,7 @@ def test_managers_see_the_schedules_office_staff_do_not(live_server, office_data
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     admin_log_in(page, live_server, "mark.manager")
     captions = _captions(page)
-    assert captions[:4] == ["Homeowners", "Properties", "Campaigns", "Imports"]
+    assert captions[:5] == ["Inbox", "Homeowners", "Properties", "Campaigns", "Imports"]
     assert "Schedules" in captions and "Reports" in captions
     main = page.locator("#content-main").text_content().lower()
     for hidden in ("Crontabs", "Intervals", "Solar events", "Clocked", "Task results", "Tokens"):

@@ -118,11 +118,13 @@ def test_seed_demo_writes_in_bulk(homeowners):
     # Hundreds of people, houses and messages: a query per row would be thousands. The demo
     # campaigns' replies go through the real reply service, a few queries each; the visits, quotes
     # and jobs of those who replied go through jobs.services (validation, attribution, lead status),
-    # at most 12 queries per visit, quote, job or follow-up written.
+    # at most 12 queries per visit, quote, job or follow-up written. Up to 12 texted photos are stored
+    # through the media services and replies are read and recorded with their history: a few hundred
+    # more, whatever the number of homeowners.
     from jobs.models import Appointment, FollowUpTask, Job, Quote
 
     jobs_rows = sum(model.objects.count() for model in (Appointment, FollowUpTask, Job, Quote))
-    assert len(queries.captured_queries) < 600 + 12 * jobs_rows
+    assert len(queries.captured_queries) < 800 + 12 * jobs_rows
 
 
 def test_seed_demo_includes_the_demo_campaigns():

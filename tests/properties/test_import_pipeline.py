@@ -156,9 +156,9 @@ def _staff_types_a_contact() -> None:
     with second_connection(autocommit=True) as other:
         other.execute(
             "INSERT INTO contacts_contact (phone, first_name, last_name, email, notes, source, lead_status,"
-            " opted_out, opted_out_reason, mailing_address, mailing_city, mailing_state, mailing_zip,"
+            " opted_out, opted_out_reason, texting_held, mailing_address, mailing_city, mailing_state, mailing_zip,"
             " openphone_contact_id, created_at, updated_at) VALUES ('+19785550001', 'Staff', 'Typed', '',"
-            " 'called us', 'manual', 'new', false, '', '', '', '', '', '', now(), now())"
+            " 'called us', 'manual', 'new', false, '', false, '', '', '', '', '', now(), now())"
         )
 
 
