@@ -11,6 +11,9 @@ MARK_FOCUSABLES = """(scope) => {
     for (const el of root.querySelectorAll(selector)) {
         const hidden = el.getClientRects().length === 0 || getComputedStyle(el).visibility === 'hidden';
         if (hidden || el.disabled || el.tabIndex < 0 || el.closest('[inert], [aria-hidden=true]')) continue;
+        // Inside a closed <details> only its summary shows (Chromium still lays the rest out, hidden).
+        const closed = el.closest('details:not([open])');
+        if (closed && !(el.tagName === 'SUMMARY' && el.parentElement === closed)) continue;
         el.dataset.kbd = String(n++);
     }
     return n;

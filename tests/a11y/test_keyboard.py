@@ -105,7 +105,7 @@ def test_office_staff_answer_from_an_inbox_thread_with_the_keyboard_alone(viewpo
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.id") == "send-reply"
     page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_selector(".messagelist .success")
     assert [(m.to, m.body) for m in outbox] == [
         ("+16175550142", "Hi Maureen, we can look at the bulkhead crack Thursday at 10.")
     ]
