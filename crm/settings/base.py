@@ -259,6 +259,16 @@ OPENPHONE_READ_TIMEOUT = env.float("OPENPHONE_READ_TIMEOUT", default=30.0)
 OPENPHONE_MAX_ATTEMPTS = env.int("OPENPHONE_MAX_ATTEMPTS", default=5)
 
 # --- Texting ----------------------------------------------------------------------------
+# E-mail (a guardrail pausing a campaign mails the Manager group). Printed to the console unless an
+# SMTP server is configured: EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST etc.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="crm@localhost")
+
 # Dotted path of the SMS backend class, as Django picks EMAIL_BACKEND.
 SMS_BACKEND = env("SMS_BACKEND", default="crm.sms.ConsoleBackend")
 # Reads homeowners' replies (intent, opt-out certainty, addresses): a dotted path like SMS_BACKEND.
