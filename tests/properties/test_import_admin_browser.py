@@ -36,6 +36,7 @@ def test_staff_upload_a_file_read_the_run_and_download_its_rejects(office_user, 
     page.goto(live_server.url + reverse("admin:properties_importrun_changelist"))
 
     page.click("text=Import a CSV file")
+    page.wait_for_selector("#import-tags option[value='Spring list']", state="attached")
     assert page.locator("#import-tags option[value='Spring list']").count() == 1
     page.set_input_files("#id_file", str(FIXTURES / "import" / "propertyradar_messy.csv"))
     page.check("input[name=kind][value=propertyradar]")
