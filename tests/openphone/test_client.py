@@ -54,7 +54,9 @@ def client(fake_openphone, sleeps):
     """A client whose backoff waits are recorded instead of slept; a fast throttle of its own."""
     return OpenPhoneClient(
         sleep=sleeps.append, backoff_initial=0.5, backoff_max=8, max_attempts=4,
-        throttle=TokenBucket(rate=1000), timeout=(2, 0.3),
+        # A 1 s read timeout: an answer on a busy CI machine may take a few hundred ms; the timeout
+        # tests make the fake server wait 2 s.
+        throttle=TokenBucket(rate=1000), timeout=(2, 1.0),
     )
 
 
@@ -222,7 +224,7 @@ def test_validation_errors_are_listed(client, fake_openphone):
 
 
 def test_timeout_is_retried_then_raised_as_typed_error(client, fake_openphone, sleeps):
-    fake_openphone.fail("timeout", path="/v1/phone-numbers", delay=1.0)
+    fake_openphone.fail("timeout", path="/v1/phone-numbers", delay=2.0)
     with pytest.raises(OpenPhoneTimeout) as excinfo:
         client.list_phone_numbers()
     assert excinfo.value.retryable and excinfo.value.request_sent and excinfo.value.status is None
@@ -230,19 +232,19 @@ def test_timeout_is_retried_then_raised_as_typed_error(client, fake_openphone, s
 
 
 def test_timeout_once_then_success(client, fake_openphone, sleeps):
-    fake_openphone.fail("timeout", path="/v1/phone-numbers", delay=1.0, times=1)
+    fake_openphone.fail("timeout", path="/v1/phone-numbers", delay=2.0, times=1)
     assert client.list_phone_numbers()
     assert len(fake_openphone.requests) == 2 and len(sleeps) == 1
 
 
 def test_send_is_not_repeated_after_a_timeout_because_it_may_have_gone_out(client, fake_openphone, sleeps):
-    fake_openphone.fail("timeout", method="POST", path="/v1/messages", delay=0.6, times=1)
+    fake_openphone.fail("timeout", method="POST", path="/v1/messages", delay=1.5, times=1)
     with pytest.raises(OpenPhoneTimeout) as excinfo:
         client.send_message(from_=DEFAULT_LINE_ID, to=HOMEOWNER, content="Hi")
     assert excinfo.value.retryable and excinfo.value.request_sent
     assert len(_calls_to(fake_openphone, "POST", "/v1/messages")) == 1 and sleeps == []
     # ...and indeed OpenPhone went on to accept it: the caller must reconcile before resending.
-    fake_openphone._stopping.wait(0.5)
+    fake_openphone._stopping.wait(1.5)  # it answers 1.5 s after the request, 0.5 s after our timeout
     assert [m["to"] for m in fake_openphone.sent] == [[HOMEOWNER]]
 
 
