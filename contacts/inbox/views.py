@@ -136,9 +136,7 @@ def thread(request, pk):
     activities = selectors.thread_activities(conversation=conversation)
     blocked = _blocked_reason(contact)
     locale, opening = (None, None) if blocked else selectors.reply_window(contact=contact, now=now)
-    scheduled = []
-    if hasattr(conversation, "scheduled_texts"):
-        scheduled = list(conversation.scheduled_texts.filter(status="scheduled").order_by("send_at"))
+    scheduled = list(conversation.scheduled_texts.filter(status="scheduled").order_by("send_at"))
     zone = locale.zones[0] if locale and locale.zones else None
     return TemplateResponse(request, THREAD_TEMPLATE, _context(
         request,
@@ -153,7 +151,7 @@ def thread(request, pk):
         opening=opening,
         # Formatted here: the template's date filter would show it in office time.
         opening_local=opening.astimezone(ZoneInfo(zone)).strftime("%-I:%M %p") if opening and zone else "",
-        can_schedule=hasattr(contact_services, "scheduled_text_create"),
+        can_schedule=True,
         scheduled=scheduled,
         saved_replies=selectors.saved_replies_for(contact=contact),
         presets=selectors.snooze_presets(now=now),
