@@ -23,6 +23,7 @@ from django.utils import timezone
 from contacts.models import Activity, ActivityKind, Contact, Conversation, Direction, LeadStatus
 from contacts.opt_out import opt_out_reason
 from contacts.phone import mask_phone, number_type
+from crm.history import audited_update
 
 from .merge_fields import render_template
 from .models import Campaign, CampaignMembership, CampaignStatus, MembershipStatus, PauseReason, Variant
@@ -384,9 +385,11 @@ def membership_record_reply(*, activity: Activity) -> CampaignMembership | None:
 
         contacts = Contact.objects.filter(pk=activity.contact_id).exclude(lead_status__in=PROTECTED_LEAD_STATUSES)
         if category in LEAD_STATUS_FOR_REPLY:
-            contacts.update(lead_status=LEAD_STATUS_FOR_REPLY[category], updated_at=timezone.now())
+            audited_update(contacts, reason=f"Replied to a campaign: {category}",
+                           lead_status=LEAD_STATUS_FOR_REPLY[category], updated_at=timezone.now())
         else:
-            contacts.filter(lead_status=LeadStatus.NEW).update(lead_status=LeadStatus.CONTACTED, updated_at=timezone.now())
+            audited_update(contacts.filter(lead_status=LeadStatus.NEW), reason=f"Replied to a campaign: {category}",
+                           lead_status=LeadStatus.CONTACTED, updated_at=timezone.now())
 
         if category == ReplyCategory.OPT_OUT:
             from contacts.services import contact_opt_out
@@ -655,8 +658,10 @@ def _dispatch_campaign(*, campaign: Campaign, now: datetime, dry_run: bool) -> C
             continue
         for reason, ids in never.items():
             # They can never be texted: settle them now so the campaign can complete.
-            CampaignMembership.objects.filter(pk__in=ids, status=MembershipStatus.PENDING).update(
-                status=MembershipStatus.SKIPPED, last_error=f"Not texted: {SKIP_LABELS[reason]}.", updated_at=now
+            audited_update(
+                CampaignMembership.objects.filter(pk__in=ids, status=MembershipStatus.PENDING),
+                reason="Campaign dispatcher: never textable", status=MembershipStatus.SKIPPED,
+                last_error=f"Not texted: {SKIP_LABELS[reason]}.", updated_at=now,
             )
         if not eligible:
             continue
@@ -691,9 +696,8 @@ def _dispatch_campaign(*, campaign: Campaign, now: datetime, dry_run: bool) -> C
         if remaining <= 0:
             break
     if sent_contact_ids:
-        Contact.objects.filter(pk__in=sent_contact_ids, lead_status=LeadStatus.NEW).update(
-            lead_status=LeadStatus.CONTACTED, updated_at=now
-        )
+        audited_update(Contact.objects.filter(pk__in=sent_contact_ids, lead_status=LeadStatus.NEW),
+                       reason=f"Texted by campaign {campaign.name}", lead_status=LeadStatus.CONTACTED, updated_at=now)
     if not dry_run and not batch.note.startswith("paused") and not CampaignMembership.objects.filter(
         campaign=campaign, status__in=[MembershipStatus.PENDING, MembershipStatus.SENDING]
     ).exists():
@@ -759,9 +763,9 @@ def memberships_claim(
         claimed = [m for m in claimed if m.contact_id not in busy]
         # The real clock, not `now`: reconciliation and the send deadline measure from it.
         claimed_at = timezone.now()
-        CampaignMembership.objects.filter(pk__in=[m.pk for m in claimed]).update(
-            status=MembershipStatus.SENDING, claimed_at=claimed_at, updated_at=claimed_at
-        )
+        audited_update(CampaignMembership.objects.filter(pk__in=[m.pk for m in claimed]),
+                       reason="Campaign dispatcher: claimed to send", status=MembershipStatus.SENDING,
+                       claimed_at=claimed_at, updated_at=claimed_at)
     for membership in claimed:
         membership.status, membership.claimed_at = MembershipStatus.SENDING, claimed_at
     if claimed:
@@ -775,9 +779,11 @@ def memberships_claim(
 
 def memberships_release(*, memberships: list[CampaignMembership]) -> int:
     """Put claimed, unsent memberships back to pending (a stalled dispatcher giving up its claim)."""
-    return CampaignMembership.objects.filter(
-        pk__in=[m.pk for m in memberships], status=MembershipStatus.SENDING
-    ).update(status=MembershipStatus.PENDING, claimed_at=None, updated_at=timezone.now())
+    return audited_update(
+        CampaignMembership.objects.filter(pk__in=[m.pk for m in memberships], status=MembershipStatus.SENDING),
+        reason="Campaign dispatcher: handed back unsent", status=MembershipStatus.PENDING, claimed_at=None,
+        updated_at=timezone.now(),
+    )
 
 
 def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window) -> str:
@@ -799,12 +805,14 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
     mine = CampaignMembership.objects.filter(pk=membership.pk, status=MembershipStatus.SENDING)
 
     def link(activity: Activity) -> None:
-        CampaignMembership.objects.filter(pk=membership.pk).update(activity=activity)
+        audited_update(CampaignMembership.objects.filter(pk=membership.pk), reason="Campaign text recorded",
+                       activity=activity)
 
     def settle(status: str, error: str = "", attempted: bool = True, **extra) -> None:
         if attempted:
             extra["attempts"] = F("attempts") + 1
-        mine.update(status=status, last_error=error[:1000], updated_at=timezone.now(), **extra)
+        audited_update(mine, reason=f"Campaign dispatcher: {status}", status=status, last_error=error[:1000],
+                       updated_at=timezone.now(), **extra)
 
     try:
         message_send(
@@ -836,7 +844,8 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
             # No answer from OpenPhone (timeout, dropped connection): the text may have left.
             # Leave it `sending`; reconciliation checks OpenPhone before any retry.
             logger.warning("Campaign text to %s: no answer from the provider; will reconcile", mask_phone(contact.phone))
-            mine.update(last_error=str(exc)[:1000], attempts=F("attempts") + 1, updated_at=timezone.now())
+            audited_update(mine, reason="Campaign dispatcher: no answer from OpenPhone", last_error=str(exc)[:1000],
+                           attempts=F("attempts") + 1, updated_at=timezone.now())
             return "unresolved"
         if exc.retryable and membership.attempts + 1 < MAX_SEND_ATTEMPTS:
             settle(MembershipStatus.PENDING, str(exc), claimed_at=None)
@@ -863,7 +872,9 @@ def memberships_mark_sent(*, membership_ids: list[int]) -> int:
     if not membership_ids:
         return 0
     text = Activity.objects.filter(pk=OuterRef("activity_id"))
-    return CampaignMembership.objects.filter(pk__in=membership_ids, status=MembershipStatus.SENDING).update(
+    return audited_update(
+        CampaignMembership.objects.filter(pk__in=membership_ids, status=MembershipStatus.SENDING),
+        reason="Campaign dispatcher: sent",
         status=MembershipStatus.SENT,
         sent_at=Subquery(text.values("occurred_at")[:1]),
         attempts=F("attempts") + 1,

@@ -490,7 +490,7 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
 
     @admin.action(description="Text these numbers again (clear “undeliverable”)", permissions=["change"])
     def mark_numbers_deliverable(self, request, queryset):
-        cleared = contact_phones_mark_deliverable(contacts=queryset)
+        cleared = contact_phones_mark_deliverable(contacts=queryset, by_user=request.user)
         self.message_user(
             request, f"{cleared} number(s) may be texted again." if cleared else
             "None of the selected homeowners had a number marked undeliverable.",

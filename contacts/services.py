@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from crm.history import audited_update
+
 from .models import Activity, ActivityKind, Contact, ContactPhone, LeadStatus, OptOutEvent, Tag, duplicate_phone_error
 from .phone import normalize_phone
 
@@ -81,7 +83,8 @@ def _contact_replace_main_phone(*, contact: Contact, e164: str | None) -> None:
     """Make `e164` the main number (in memory; the caller saves) and keep the previous one."""
     previous = contact.phone
     if previous:
-        ContactPhone.objects.filter(contact=contact, phone=previous, label="main").update(label="previous")
+        audited_update(ContactPhone.objects.filter(contact=contact, phone=previous, label="main"),
+                       reason="Number replaced", label="previous")
         if not ContactPhone.objects.filter(phone=previous).exists():
             ContactPhone.objects.create(contact=contact, phone=previous, label="previous")
     if e164:
@@ -330,8 +333,9 @@ def contacts_forget_openphone_contact(*, openphone_contact_id: str) -> int:
     """OpenPhone deleted its contact: forget its id on ours (our contact and their history stay)."""
     if not openphone_contact_id:
         return 0
-    return Contact.objects.filter(openphone_contact_id=openphone_contact_id).update(
-        openphone_contact_id="", updated_at=timezone.now()
+    return audited_update(
+        Contact.objects.filter(openphone_contact_id=openphone_contact_id),
+        reason="Contact deleted in OpenPhone", openphone_contact_id="", updated_at=timezone.now(),
     )
 
 
@@ -992,7 +996,8 @@ def contact_hold(
 def _holds_close(*, contact: Contact, decision: str, by_user, at: datetime) -> int:
     from .models import TextingHold
 
-    Contact.objects.filter(pk=contact.pk).update(texting_held=False, updated_at=at)
+    audited_update(Contact.objects.filter(pk=contact.pk), by=by_user, reason=f"Hold decided: {decision}",
+                   texting_held=False, updated_at=at)
     return TextingHold.objects.filter(contact=contact, decision="").update(
         decision=decision, decided_by=by_user, decided_at=at
     )
@@ -1101,9 +1106,8 @@ def contact_phone_record_delivery(*, contact_id: int, phone: str, delivered: boo
     marked it. Call once per text (the caller's state change makes a replayed webhook a no-op).
     """
     if delivered:
-        ContactPhone.objects.filter(phone=phone, delivery_failures__gt=0, undeliverable_since__isnull=True).update(
-            delivery_failures=0
-        )
+        audited_update(ContactPhone.objects.filter(phone=phone, delivery_failures__gt=0, undeliverable_since__isnull=True),
+                       reason="A text was delivered", delivery_failures=0)
         return False
     at = at or timezone.now()
     with transaction.atomic():
@@ -1121,12 +1125,13 @@ def contact_phone_record_delivery(*, contact_id: int, phone: str, delivered: boo
     return marked
 
 
-def contact_phones_mark_deliverable(*, contacts: Iterable[Contact]) -> int:
+def contact_phones_mark_deliverable(*, contacts: Iterable[Contact], by_user=None) -> int:
     """Staff's undo: the contacts' numbers may be texted again. Returns how many numbers were cleared."""
     with transaction.atomic():
-        return ContactPhone.objects.filter(
-            contact__in=list(contacts), undeliverable_since__isnull=False
-        ).update(undeliverable_since=None, delivery_failures=0)
+        return audited_update(
+            ContactPhone.objects.filter(contact__in=list(contacts), undeliverable_since__isnull=False),
+            by=by_user, reason="Marked deliverable again", undeliverable_since=None, delivery_failures=0,
+        )
 
 
 # How far along the way to a customer each lead status is; a status only ever moves forward.
@@ -1136,13 +1141,13 @@ LEAD_STATUS_PROGRESS = {
 }
 
 
-def contact_lead_status_advance(*, contact: Contact, to: str) -> bool:
+def contact_lead_status_advance(*, contact: Contact, to: str, by_user=None, reason: str = "") -> bool:
     """Move the homeowner's lead status to `to` if that is further along; never back. True if it moved."""
     behind = [status for status, rank in LEAD_STATUS_PROGRESS.items() if rank < LEAD_STATUS_PROGRESS[to]]
     with transaction.atomic():
-        moved = Contact.objects.filter(pk=contact.pk, lead_status__in=behind).update(
-            lead_status=to, updated_at=timezone.now()
-        )
+        moved = audited_update(Contact.objects.filter(pk=contact.pk, lead_status__in=behind),
+                               by=by_user, reason=reason or f"Lead status moved to {to}",
+                               lead_status=to, updated_at=timezone.now())
     if moved:
         contact.lead_status = to
     return bool(moved)

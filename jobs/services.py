@@ -119,7 +119,8 @@ def appointment_create(
             notes=notes, send_reminder=send_reminder, created_by=created_by,
         ))
         appointment.save()
-        contact_lead_status_advance(contact=contact, to=LeadStatus.APPOINTMENT)
+        contact_lead_status_advance(contact=contact, to=LeadStatus.APPOINTMENT, by_user=created_by,
+                                    reason="Visit scheduled")
     return appointment
 
 
@@ -141,7 +142,8 @@ def appointment_update(*, appointment: Appointment, **fields) -> Appointment:
         appointment.sequence += 1
         appointment.save(update_fields=[*changed, "sequence", "updated_at"])
         if appointment.state == AppointmentState.SCHEDULED and "contact" in changed:
-            contact_lead_status_advance(contact=appointment.contact, to=LeadStatus.APPOINTMENT)
+            contact_lead_status_advance(contact=appointment.contact, to=LeadStatus.APPOINTMENT,
+                                        reason="Visit moved to this homeowner")
     return appointment
 
 
@@ -198,7 +200,7 @@ def job_create(*, quote: Quote, scheduled_on=None, done_on=None, amount_invoiced
             paid_on=paid_on, notes=notes,
         ))
         job.save()
-        contact_lead_status_advance(contact=quote.contact, to=LeadStatus.CUSTOMER)
+        contact_lead_status_advance(contact=quote.contact, to=LeadStatus.CUSTOMER, reason="Job created")
     return job
 
 

@@ -8,38 +8,17 @@ stands after the batch, with the run's uploader as the user (command-line runs: 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from django.db import connection
 from django.utils import timezone
 
 from contacts.models import Contact, ContactPhone
+from crm.history import CHUNK as _CHUNK
+from crm.history import history_insert as _history_insert
+from crm.history import history_record_ids
 from properties.models import Property, PropertyContact
 
-# SQLite caps the parameters of one statement.
-_CHUNK = 500
 
-
-def _history_insert(model, *, where_sql: str, params: Sequence, kind: str, user_id, reason: str, now) -> None:
-    history = model.history.model
-    columns = [f.column for f in history._meta.concrete_fields
-               if f.name not in ("history_id", "history_date", "history_type", "history_user",
-                                 "history_change_reason")]
-    qn = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {qn(history._meta.db_table)} "  # noqa: S608 - names from the models, values as parameters
-        f"({', '.join(qn(c) for c in columns)}, {qn('history_date')}, {qn('history_type')}, "
-        f"{qn('history_user_id')}, {qn('history_change_reason')}) "
-        f"SELECT {', '.join(qn(c) for c in columns)}, %s, %s, %s, %s FROM {qn(model._meta.db_table)} WHERE {where_sql}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, kind, user_id, reason, *params])
-
-
-def _by_ids(model, ids: list[int], *, kind: str, **who) -> None:
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        _history_insert(model, where_sql=f"id IN ({', '.join(['%s'] * len(chunk))})", params=chunk, kind=kind, **who)
+def _by_ids(model, ids: list[int], *, kind: str, user_id, reason: str, now) -> None:
+    history_record_ids(model, ids, kind=kind, user_id=user_id, reason=reason, now=now)
 
 
 def import_batch_history_record(*, plan, run) -> None:
