@@ -133,7 +133,7 @@ class Contact(PhoneNormalizingModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContactQuerySet.as_manager()
-    history = HistoricalRecords()  # the audit trail: who changed what, when
+    history = HistoricalRecords(no_db_index=["phone"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -206,7 +206,7 @@ class ContactPhone(PhoneNormalizingModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()  # the audit trail: who changed what, when
+    history = HistoricalRecords(no_db_index=["phone"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["contact", "id"]

@@ -48,7 +48,7 @@ class Property(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()  # the audit trail: who changed what, when
+    history = HistoricalRecords(no_db_index=["address_key"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["city", "address"]

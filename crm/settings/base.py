@@ -165,6 +165,8 @@ OTP_TOTP_ISSUER = "Attack-a-Crack CRM"
 # Audit trail (django-simple-history): the admin's History pages show changes; reverting from them
 # is off, since a revert would skip the services' rules.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# History is read per record (by its id); no index on the date of every change, which each write would maintain.
+SIMPLE_HISTORY_DATE_INDEX = False
 # Sessions end after 8 hours without a request: crm.idle_sessions renews a signed-in session's expiry
 # (and cookie) at most every SESSION_RENEW_SECONDS, instead of a database write on every request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
