@@ -273,6 +273,11 @@ class Conversation(models.Model):
     )
     done_at = models.DateTimeField(null=True, blank=True, help_text="Marked handled without a reply.")
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What the homeowner's newest text here was read as (contacts.reading; kept by activity_store_reading):
+    # the inbox's intent badge, and "interested" goes first in "Needs reply".
+    reply_intent = models.CharField(
+        max_length=20, blank=True, help_text="How the homeowner's newest text in this conversation was read."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

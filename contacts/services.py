@@ -12,11 +12,23 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Q, Value
 from django.utils import timezone
 
 from crm.history import audited_update
 
-from .models import Activity, ActivityKind, Contact, ContactPhone, LeadStatus, OptOutEvent, Tag, duplicate_phone_error
+from .models import (
+    Activity,
+    ActivityKind,
+    Contact,
+    ContactPhone,
+    Conversation,
+    Direction,
+    LeadStatus,
+    OptOutEvent,
+    Tag,
+    duplicate_phone_error,
+)
 from .phone import normalize_phone
 
 logger = logging.getLogger(__name__)
@@ -289,6 +301,31 @@ def activity_store_reading(*, activity: Activity, reading) -> None:
             reading_category=activity.reading_category, reading_opt_out=activity.reading_opt_out,
             reading_rule=activity.reading_rule, reading_addresses=addresses,
         )
+        if activity.conversation_id and activity.direction == Direction.INCOMING:
+            # The conversation shows how its newest text from the homeowner was read (an older text
+            # read again, e.g. by reclassify_replies, does not replace a newer one's reading).
+            newer = Activity.objects.filter(
+                conversation_id=activity.conversation_id, kind=ActivityKind.MESSAGE, direction=Direction.INCOMING,
+            ).filter(Q(occurred_at__gt=activity.occurred_at) | Q(occurred_at=activity.occurred_at, pk__gt=activity.pk))
+            Conversation.objects.filter(pk=activity.conversation_id).exclude(Exists(newer)).update(
+                reply_intent=activity.reading_category
+            )
+
+
+def conversations_refresh_reply_intent(*, conversation_ids: Iterable[int]) -> int:
+    """Set each conversation's reply_intent from the stored reading of the homeowner's newest text, in one
+    statement (bulk writers: the demo, data fixes). Returns how many conversations were updated."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    newest_read = (
+        Activity.objects.filter(conversation_id=OuterRef("pk"), kind=ActivityKind.MESSAGE, direction=Direction.INCOMING)
+        .order_by("-occurred_at", "-id")
+        .values("reading_category")[:1]
+    )
+    return Conversation.objects.filter(pk__in=list(conversation_ids)).update(
+        reply_intent=Coalesce(Subquery(newest_read), Value(""))
+    )
 
 
 def contact_fill_from_openphone(

@@ -21,9 +21,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignMembership
-from contacts.models import Activity, ActivityKind, Contact, ContactPhone, Conversation, Direction, Tag
+from contacts.models import Activity, ActivityKind, Contact, ContactPhone, Conversation, Direction, SavedReply, Tag
 from contacts.opt_out import opt_out_reason
-from contacts.services import activity_media_add, activity_media_store_copy, contact_opt_out, lines_upsert
+from contacts.reading import read_message
+from contacts.services import (
+    activity_media_add,
+    activity_media_store_copy,
+    contact_opt_out,
+    conversations_refresh_reply_intent,
+    lines_upsert,
+)
 from demo.campaigns import seed_campaigns
 from demo.jobs import seed_jobs
 from properties.addresses import address_key
@@ -794,10 +801,27 @@ def seed_demo(*, rng: random.Random, homeowners: int = 300, now: dt.datetime | N
         # A finished A/B campaign and a running one over these homeowners, from the same Random.
         campaigns = seed_campaigns(rng, contact_ids=sorted(by_index.values()), line=line)
         created["campaigns"] = len(campaigns["created"])
+        # Every homeowner's text read as the webhook path reads it: the inbox's intent badges.
+        _read_demo_texts()
         # Visits, quotes and jobs after the replies, so the dashboard shows money per campaign.
         created["quotes"] = seed_jobs(rng, staff=staff, now=now)["quotes"]
 
     return DemoSummary(created=created, totals=demo_totals())
+
+
+def _read_demo_texts() -> None:
+    """Store the reading of each demo text from a homeowner not read yet, in bulk, and the conversations' intents."""
+    texts = list(Activity.objects.filter(openphone_id__startswith="ACdemo", kind=ActivityKind.MESSAGE,
+                                         direction=Direction.INCOMING, reading_rule=""))
+    for text in texts:
+        reading = read_message(text.body)
+        text.reading_category, text.reading_opt_out = str(reading.category), str(reading.opt_out)
+        text.reading_rule = reading.rule[:120]
+        text.reading_addresses = [{**a, "property_id": None} for a in reading.addresses_as_json()]
+    Activity.objects.bulk_update(
+        texts, ["reading_category", "reading_opt_out", "reading_rule", "reading_addresses"], batch_size=BATCH
+    )
+    conversations_refresh_reply_intent(conversation_ids={t.conversation_id for t in texts if t.conversation_id})
 
 
 def _name_demo_lines(line: str) -> None:
@@ -819,13 +843,7 @@ DEMO_SAVED_REPLIES = [
 
 
 def _demo_saved_replies() -> int:
-    """A few saved replies for the inbox, once the saved-reply table exists (the inbox adds it)."""
-    from django.apps import apps
-
-    try:
-        SavedReply = apps.get_model("contacts", "SavedReply")
-    except LookupError:
-        return 0
+    """A few saved replies for the inbox; returns how many were new."""
     return sum(SavedReply.objects.get_or_create(title=title, defaults={"body": body})[1]
                for title, body in DEMO_SAVED_REPLIES)
 

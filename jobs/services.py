@@ -242,7 +242,7 @@ def _rule_unanswered_reply(now: datetime.datetime, result: RulesResult) -> None:
     last_in = Activity.objects.filter(
         conversation_id=OuterRef("pk"), kind=ActivityKind.MESSAGE, direction=Direction.INCOMING
     ).order_by("-occurred_at", "-id")
-    interested = Q(contact__lead_status=LeadStatus.INTERESTED) | Exists(
+    interested = Q(reply_intent=ReplyCategory.INTERESTED) | Q(contact__lead_status=LeadStatus.INTERESTED) | Exists(
         CampaignMembership.objects.filter(contact_id=OuterRef("contact_id"), reply_category=ReplyCategory.INTERESTED)
     )
     waiting = (

@@ -5,14 +5,14 @@ import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from ..models import Activity, ActivityKind, Contact, Conversation, SavedReply
-from ..selectors import contacts_matching_phone
+from ..models import Activity, ActivityKind, ActivityMedia, Contact, Conversation, SavedReply
+from ..reading import ReplyCategory
+from ..selectors import contacts_matching_phone, line_labels
 from ..send_window import is_within_window
 
 PAGE_SIZE = 50
@@ -27,12 +27,9 @@ VIEWS: dict[str, str] = {
     "all": "All",
 }
 DEFAULT_VIEW = "needs_reply"
-# The reply category (campaigns.ReplyCategory value) that goes first in "Needs reply".
-INTERESTED = "interested"
-INTENT_LABELS = {
-    "interested": "Interested", "not_interested": "Not interested", "opt_out": "Opt-out",
-    "wrong_number": "Wrong number", "question": "Question", "other": "Other",
-}
+# How the homeowner's newest text was read (Conversation.reply_intent); "interested" goes first in "Needs reply".
+INTERESTED = ReplyCategory.INTERESTED.value
+INTENT_LABELS = dict(ReplyCategory.choices)
 
 
 def needs_reply_q(now: datetime.datetime) -> Q:
@@ -85,21 +82,13 @@ def _search(queryset: QuerySet[Conversation], term: str) -> QuerySet[Conversatio
     return queryset.filter(Q(contact__in=people) | Exists(messages))
 
 
-def _interested() -> Q:
-    """The homeowner answered a campaign with interest: an uncorrelated list PostgreSQL hashes once,
-    read from the partial index membership_interested_idx. The membership model is reached through
-    the reverse relation, so contacts does not import campaigns."""
-    membership = Contact._meta.get_field("campaign_memberships").related_model
-    return Q(contact_id__in=membership.objects.filter(reply_category=INTERESTED).values("contact_id"))
-
-
 def inbox_conversations(
     *, view: str = DEFAULT_VIEW, user=None, line: str = "", search: str = "", now: datetime.datetime | None = None
 ) -> QuerySet[Conversation]:
     """The conversations of one inbox view, in its order (ids and sort keys only; see inbox_rows).
 
     "Needs reply", "Mine" and "Unassigned" put homeowners who answered a campaign with interest
-    first, then the longest waiting.
+    first (their newest text was read as interested), then the longest waiting.
     """
     now = now or timezone.now()
     qs = Conversation.objects.all()
@@ -113,7 +102,7 @@ def inbox_conversations(
         elif view == "unassigned":
             qs = qs.filter(assigned_to__isnull=True)
         interested_first = Case(
-            When(_interested(), then=Value(0)), default=Value(1), output_field=IntegerField()
+            When(reply_intent=INTERESTED, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
         return qs.order_by(interested_first, F("last_activity_at").asc(nulls_last=True), "id")
     if view == "snoozed":
@@ -121,31 +110,6 @@ def inbox_conversations(
     if view == "done":
         return qs.filter(done_at__isnull=False, waiting_for_reply=False).order_by("-done_at", "-id")
     return qs.order_by(F("last_activity_at").desc(nulls_last=True), "-id")
-
-
-def _media_model():
-    """contacts.ActivityMedia once it exists (photos of inbound texts), else None."""
-    try:
-        return apps.get_model("contacts", "ActivityMedia")
-    except LookupError:
-        return None
-
-
-def media_enabled() -> bool:
-    return _media_model() is not None
-
-
-def line_labels() -> dict[str, str]:
-    """Our lines by id → "Name (+1 617-555-0100)", from the Line table when there is one."""
-    from .. import selectors
-
-    labels = getattr(selectors, "line_labels", None)
-    return dict(labels()) if labels else {}
-
-
-def line_label(phone_number_id: str, labels: dict[str, str] | None = None) -> str:
-    labels = line_labels() if labels is None else labels
-    return labels.get(phone_number_id) or phone_number_id
 
 
 def _conversation_line_ids() -> set[str]:
@@ -199,14 +163,11 @@ def inbox_rows(conversation_ids: list[int]) -> list[InboxRow]:
         .select_related("contact", "assigned_to")
         .annotate(
             last_message_id=Subquery(newest_text.values("pk")[:1]),
-            intent=_latest_reply_membership("reply_category"),
             campaign_name=_latest_reply_membership("campaign__name"),
         )
     }
     messages = Activity.objects.filter(pk__in=[c.last_message_id for c in conversations.values() if c.last_message_id])
-    media = _media_model()
-    if media is not None:
-        messages = messages.annotate(has_media=Exists(media.objects.filter(activity=OuterRef("pk"))))
+    messages = messages.annotate(has_media=Exists(ActivityMedia.objects.filter(activity=OuterRef("pk"))))
     last = {m.pk: m for m in messages.only("id", "body", "direction")}
     labels = line_labels()
     rows = []
@@ -222,8 +183,8 @@ def inbox_rows(conversation_ids: list[int]) -> list[InboxRow]:
             preview=body[:PREVIEW_LENGTH] + ("…" if len(body) > PREVIEW_LENGTH else ""),
             has_media=bool(message and getattr(message, "has_media", False)),
             last_from_them=bool(message and message.direction == "incoming"),
-            intent=c.intent or "",
-            intent_label=INTENT_LABELS.get(c.intent or "", c.intent or ""),
+            intent=c.reply_intent,
+            intent_label=INTENT_LABELS.get(c.reply_intent, c.reply_intent),
             campaign=c.campaign_name or "",
         ))
     return rows
@@ -252,9 +213,7 @@ def thread_activities(*, conversation: Conversation) -> list[Activity]:
         )
         .order_by("occurred_at", "id")
     )
-    if _media_model() is not None:
-        qs = qs.prefetch_related("media")
-    return list(qs)
+    return list(qs.prefetch_related("media"))
 
 
 def thread_latest_activity_id(*, conversation_id: int) -> int:

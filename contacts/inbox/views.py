@@ -23,6 +23,7 @@ from crm.sms import SmsSendError
 
 from .. import services as contact_services
 from ..models import Conversation
+from ..selectors import line_label
 from ..services import MAX_TEXT_LENGTH, TextRefused
 from . import selectors, services
 
@@ -143,9 +144,8 @@ def thread(request, pk):
         title=str(contact),
         conversation=conversation,
         contact=contact,
-        line=selectors.line_label(conversation.phone_number_id),
+        line=line_label(conversation.phone_number_id),
         activities=activities,
-        with_media=selectors.media_enabled(),
         latest_id=activities[-1].pk if activities else 0,
         blocked=blocked,
         opening=opening,
@@ -200,7 +200,7 @@ def reply(request, pk):
             messages.success(request, f"Text scheduled for {local:%a %b %-d, %-I:%M %p} (office time).")
         else:
             services.conversation_reply(conversation=conversation, body=body, by_user=request.user)
-            messages.success(request, f"Text sent to {conversation.contact} from {selectors.line_label(conversation.phone_number_id)}.")
+            messages.success(request, f"Text sent to {conversation.contact} from {line_label(conversation.phone_number_id)}.")
     except (TextRefused, ValidationError) as exc:
         request.session[f"inbox-draft:{conversation.pk}"] = body
         messages.error(request, f"Text not sent: {_errors(exc)}")

@@ -87,7 +87,7 @@ def _media_html(activity, contact_name: str) -> str:
 
 
 @register.simple_tag
-def thread_entries(activities, contact, with_media=False):
+def thread_entries(activities, contact):
     """The thread's entries as HTML, built in Python: a 500-entry thread renders in milliseconds."""
     from django.utils import timezone
     from django.utils.html import escape
@@ -101,8 +101,7 @@ def thread_entries(activities, contact, with_media=False):
         direction = a.direction or "note"
         if kind == "message":
             body = f'<p class="text">{_text(a.body)}</p>' if a.body else ""
-            if with_media:
-                body += _media_html(a, name)
+            body += _media_html(a, name)
         elif kind in ("call", "voicemail"):
             length = f", {call_length(a.duration_seconds)}" if a.duration_seconds is not None else ""
             if kind == "call":

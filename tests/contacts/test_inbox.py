@@ -15,7 +15,7 @@ from django.utils import timezone
 from contacts.inbox import selectors, services
 from contacts.models import Activity, ActivityKind, Conversation, Direction, SavedReply
 from contacts.roles import MANAGER, OFFICE_STAFF
-from contacts.services import activity_record, contact_opt_out
+from contacts.services import activity_record, contact_apply_reply_keywords, contact_opt_out
 from tests.factories import (
     ActivityFactory,
     CampaignMembershipFactory,
@@ -77,12 +77,24 @@ def listed(response) -> list[int]:
 # --- The list ---------------------------------------------------------------------------------
 
 
+def homeowner_writes(conversation, body: str, *, minutes_ago: int = 0, openphone_id: str = ""):
+    """A text from the homeowner arriving as webhooks bring it: recorded, then read (contacts.reading)."""
+    activity, _ = activity_record(
+        contact=conversation.contact, kind=ActivityKind.MESSAGE, direction=Direction.INCOMING,
+        openphone_id=openphone_id or f"AC{conversation.pk}x{minutes_ago}x{len(body)}", phone_number_id=conversation.phone_number_id,
+        occurred_at=timezone.now() - datetime.timedelta(minutes=minutes_ago), body=body,
+    )
+    contact_apply_reply_keywords(activity=activity)
+    return activity
+
+
 def test_needs_reply_lists_interested_replies_first_then_the_longest_waiting(office):
     old = waiting(minutes_ago=300)
     newer = waiting(minutes_ago=10)
-    interested = waiting(minutes_ago=5)
+    interested = ConversationFactory(waiting_for_reply=False, last_activity_at=None)
     CampaignMembershipFactory(contact=interested.contact, sent_at=timezone.now() - datetime.timedelta(days=1),
-                              reply_category="interested", campaign__name="Worcester spring")
+                              campaign__name="Worcester spring")
+    homeowner_writes(interested, "Yes please, I'd like a free estimate for the crack", minutes_ago=5)
     answered = ConversationFactory(waiting_for_reply=False)
 
     response = office.get(INBOX)
@@ -93,6 +105,22 @@ def test_needs_reply_lists_interested_replies_first_then_the_longest_waiting(off
     row = response.context["rows"][0]
     assert (row.intent_label, row.campaign) == ("Interested", "Worcester spring")
     assert b"Worcester spring" in response.content and b"intent-interested" in response.content
+
+
+def test_the_badge_reads_the_newest_text_even_without_a_campaign(office):
+    """A homeowner who writes in on their own gets the same badge; a later text replaces an earlier reading,
+    and reading an older text again does not."""
+    conversation = ConversationFactory(waiting_for_reply=False, last_activity_at=None)
+    first = homeowner_writes(conversation, "Who is this?", minutes_ago=30)
+    assert Conversation.objects.get(pk=conversation.pk).reply_intent == "question"
+
+    homeowner_writes(conversation, "Yes, please come take a look this week", minutes_ago=2)
+    assert Conversation.objects.get(pk=conversation.pk).reply_intent == "interested"
+
+    contact_apply_reply_keywords(activity=first)  # e.g. reclassify_replies reading the old text again
+    assert Conversation.objects.get(pk=conversation.pk).reply_intent == "interested"
+    row = office.get(INBOX).context["rows"][0]
+    assert (row.conversation.pk, row.intent_label, row.campaign) == (conversation.pk, "Interested", "")
 
 
 def test_a_row_shows_the_last_message_cut_at_120_characters_and_a_tel_link(office):

@@ -158,3 +158,15 @@ def test_seed_demo_names_its_lines_and_attaches_photos_as_copies():
     # A second run adds none.
     _seed(homeowners=120)
     assert ActivityMedia.objects.count() == len(photos)
+
+
+def test_seed_demo_reads_every_homeowner_text_so_the_inbox_shows_intents():
+    from contacts.inbox.selectors import inbox_conversations, inbox_rows
+
+    _seed(homeowners=120)
+    unread = Activity.objects.filter(kind="message", direction="incoming", reading_rule="")
+    assert not unread.exists()
+    intents = set(Conversation.objects.exclude(reply_intent="").values_list("reply_intent", flat=True))
+    assert {"interested", "opt_out"} <= intents
+    rows = inbox_rows(list(inbox_conversations().values_list("pk", flat=True)[:50]))
+    assert rows[0].intent_label == "Interested"
