@@ -72,28 +72,34 @@ def build_data(*, contacts: int, activities: int) -> int:
         ("contacts", f"""
             INSERT INTO contacts_contact (first_name, last_name, phone, email, lead_status, source, notes,
                 opted_out, opted_out_at, opted_out_reason, mailing_address, mailing_city, mailing_state,
-                mailing_zip, openphone_contact_id, created_at, updated_at)
+                mailing_zip, openphone_contact_id, created_at, updated_at, texting_held)
             SELECT ({names})[1 + g %% 10], 'Owner' || g, '+1617' || lpad((2000000 + g)::text, 7, '0'), '', 'new',
-                   'demo', '', false, NULL, '', g || ' Main St', 'Worcester', 'MA', '01608', '', %(now)s, %(now)s
+                   'demo', '', false, NULL, '', g || ' Main St', 'Worcester', 'MA', '01608', '', %(now)s, %(now)s,
+                   false
             FROM generate_series(1, %(contacts)s) AS g
         """),
         ("conversations", """
             INSERT INTO contacts_conversation (contact_id, phone_number_id, last_activity_at, waiting_for_reply,
-                snoozed_until, assigned_to_id, done_at, done_by_id, created_at)
+                snoozed_until, assigned_to_id, done_at, done_by_id, created_at, reply_intent)
             SELECT id, CASE WHEN id %% 3 = 0 THEN %(line2)s ELSE %(line1)s END,
                    %(now)s - ((id::bigint * 104729) %% (60 * 24 * 60)) * interval '1 minute',
                    id %% 20 = 0,
                    CASE WHEN id %% 200 = 0 THEN %(now)s + interval '1 day' END,
                    NULL,
-                   CASE WHEN id %% 20 = 1 THEN %(now)s - interval '1 day' END, NULL, %(now)s
+                   CASE WHEN id %% 20 = 1 THEN %(now)s - interval '1 day' END, NULL, %(now)s,
+                   CASE WHEN id %% 60 = 0 THEN 'interested' WHEN id %% 7 = 0 THEN 'question' ELSE 'other' END
             FROM contacts_contact
         """),
         ("activities", f"""
             INSERT INTO contacts_activity (contact_id, conversation_id, kind, direction, body, status, occurred_at,
-                recording_url, transcript, summary, created_at, updated_at, duration_seconds)
+                recording_url, transcript, summary, created_at, updated_at, duration_seconds,
+                reading_category, reading_opt_out, reading_rule, reading_addresses)
             SELECT c.contact_id, c.id, k.kind, k.direction, ({texts})[1 + (g * 7 + c.id) %% 10], k.status,
                    c.last_activity_at - (%(per)s - g) * interval '3 hours', '', '', '', %(now)s, %(now)s,
-                   CASE WHEN k.kind = 'call' THEN 60 + g END
+                   CASE WHEN k.kind = 'call' THEN 60 + g END,
+                   CASE WHEN k.kind <> 'message' OR k.direction <> 'incoming' THEN ''
+                        WHEN c.id %% 60 = 0 THEN 'interested' WHEN c.id %% 7 = 0 THEN 'question' ELSE 'other' END,
+                   CASE WHEN k.kind = 'message' AND k.direction = 'incoming' THEN 'none' ELSE '' END, '', '[]'
             FROM contacts_conversation c
             CROSS JOIN generate_series(1, %(per)s) AS g
             CROSS JOIN LATERAL (SELECT
@@ -103,10 +109,12 @@ def build_data(*, contacts: int, activities: int) -> int:
         """),
         ("long thread", f"""
             INSERT INTO contacts_activity (contact_id, conversation_id, kind, direction, body, status, occurred_at,
-                recording_url, transcript, summary, created_at, updated_at)
+                recording_url, transcript, summary, created_at, updated_at,
+                reading_category, reading_opt_out, reading_rule, reading_addresses)
             SELECT c.contact_id, c.id, 'message', CASE WHEN g %% 2 = 0 THEN 'incoming' ELSE 'outgoing' END,
                    ({texts})[1 + g %% 10], 'delivered', c.last_activity_at - (%(thread)s + g) * interval '1 hour',
-                   '', '', '', %(now)s, %(now)s
+                   '', '', '', %(now)s, %(now)s, CASE WHEN g %% 2 = 0 THEN 'other' ELSE '' END,
+                   CASE WHEN g %% 2 = 0 THEN 'none' ELSE '' END, '', '[]'
             FROM contacts_conversation c CROSS JOIN generate_series(1, %(thread)s - %(per)s) AS g
             WHERE c.contact_id = 20
         """),

@@ -27,6 +27,8 @@ VIEWS: dict[str, str] = {
     "all": "All",
 }
 DEFAULT_VIEW = "needs_reply"
+# Bumped (in the shared cache) whenever the inbox's services change a row without a new message.
+INBOX_VERSION_KEY = "contacts:inbox:version"
 # How the homeowner's newest text was read (Conversation.reply_intent); "interested" goes first in "Needs reply".
 INTERESTED = ReplyCategory.INTERESTED.value
 INTENT_LABELS = dict(ReplyCategory.choices)
@@ -191,12 +193,15 @@ def inbox_rows(conversation_ids: list[int]) -> list[InboxRow]:
 
 
 def inbox_stamp() -> str:
-    """Changes whenever a conversation gets a new entry or leaves/enters "Needs reply": what the
-    inbox's live refresh polls. Two index reads in one query."""
+    """Changes whenever a conversation gets a new entry, leaves or enters "Needs reply", or is marked
+    done, snoozed or assigned by anyone (INBOX_VERSION_KEY, kept in the shared cache by the inbox's
+    services): what the inbox's live refresh polls. Two index reads and a cache read."""
+    from django.core.cache import cache
     from django.db.models import Max
 
     latest = Conversation.objects.aggregate(latest=Max("last_activity_at"))["latest"]
-    return f"{latest.isoformat() if latest else ''}|{inbox_needs_reply_count()}"
+    version = cache.get(INBOX_VERSION_KEY, 0)
+    return f"{latest.isoformat() if latest else ''}|{inbox_needs_reply_count()}|{version}"
 
 
 # --- The thread -------------------------------------------------------------------------------

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import Activity, ActivityKind, Conversation, Direction
 from ..services import message_send
+from .selectors import INBOX_VERSION_KEY
 
 # How far ahead a conversation may be snoozed.
 MAX_SNOOZE = datetime.timedelta(days=366)
@@ -24,6 +26,19 @@ CALL_OUTCOMES: dict[str, tuple[str, bool]] = {
     "no_answer": ("No answer", False),
     "wrong_number": ("Wrong number", True),
 }
+
+
+def _inbox_changed() -> None:
+    """After the transaction commits, tell every open inbox that a row changed without a new message
+    (done, snoozed, assigned, a call logged): the version is part of what the live refresh polls."""
+
+    def bump() -> None:
+        try:
+            cache.incr(INBOX_VERSION_KEY)
+        except ValueError:  # not set yet, or evicted
+            cache.set(INBOX_VERSION_KEY, 1, None)
+
+    transaction.on_commit(bump)
 
 
 def conversation_reply(*, conversation: Conversation, body: str, by_user) -> Activity:
@@ -44,6 +59,7 @@ def conversation_mark_done(*, conversation: Conversation, by_user, at: datetime.
         Conversation.objects.filter(pk=conversation.pk).update(
             waiting_for_reply=False, done_at=at, done_by=by_user, snoozed_until=None
         )
+        _inbox_changed()
     conversation.refresh_from_db()
     return conversation
 
@@ -61,6 +77,7 @@ def conversation_snooze(
         raise ValidationError({"until": "Snooze for a year at most."}, code="snooze_too_far")
     with transaction.atomic():
         Conversation.objects.filter(pk=conversation.pk).update(snoozed_until=until)
+        _inbox_changed()
     conversation.refresh_from_db()
     return conversation
 
@@ -71,6 +88,7 @@ def conversation_assign(*, conversation: Conversation, user, by_user) -> Convers
         raise ValidationError({"user": f"{user} is not an active staff member."}, code="assign_not_staff")
     with transaction.atomic():
         Conversation.objects.filter(pk=conversation.pk).update(assigned_to=user)
+        _inbox_changed()
     conversation.refresh_from_db()
     return conversation
 
@@ -106,4 +124,5 @@ def conversation_call_log(
         )
         if answers:
             Conversation.objects.filter(pk=conversation.pk).update(waiting_for_reply=False, snoozed_until=None)
+        _inbox_changed()
     return activity

@@ -365,6 +365,25 @@ def test_polling_tells_the_page_something_new_arrived(office):
 # --- Who may ------------------------------------------------------------------------------------
 
 
+def test_a_colleagues_assignment_snooze_or_done_changes_what_the_inbox_polls(office, django_capture_on_commit_callbacks):
+    """Nothing new arrived, but a colleague took, snoozed or closed a conversation: open inboxes refresh too."""
+    first, second = waiting(), waiting()
+    colleague = _member_of(OFFICE_STAFF, "kevin")
+    poll = reverse("inbox:poll")
+    seen = [office.get(poll).json()["stamp"]]
+    for change in (
+        lambda: services.conversation_assign(conversation=first, user=colleague, by_user=colleague),
+        lambda: services.conversation_snooze(conversation=second, until=timezone.now() + datetime.timedelta(hours=2),
+                                             by_user=colleague),
+        lambda: services.conversation_mark_done(conversation=first, by_user=colleague),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            change()
+        seen.append(office.get(poll).json()["stamp"])
+    assert len(set(seen)) == 4, seen
+    assert office.get(poll).json()["stamp"] == seen[-1]  # and stays put while nothing changes
+
+
 def test_managers_can_use_the_inbox_too(manager, outbox):
     conversation = waiting()
     assert manager.get(INBOX).status_code == 200
