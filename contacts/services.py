@@ -983,24 +983,39 @@ class CallOutcome:
     WRONG_NUMBER = "wrong-number"
     CHOICES = [
         (REACHED, "Talked to them"),
-        (NO_ANSWER, "No answer"),
         (VOICEMAIL, "Left a voicemail"),
+        (NO_ANSWER, "No answer"),
         (WRONG_NUMBER, "Wrong number"),
     ]
+    # A call that reached the person answers their conversation: it stops waiting for our reply.
+    ANSWERS = frozenset({REACHED, WRONG_NUMBER})
 
 
 def call_log_create(
-    *, contact: Contact, outcome: str, note: str = "", by_user=None, conversation=None, at: datetime | None = None
+    *, contact: Contact, outcome: str, note: str = "", by_user=None, conversation=None, at: datetime | None = None,
+    minutes: int | None = None,
 ) -> Activity:
-    """Put a call staff made outside OpenPhone's records on the timeline, with its outcome and a note."""
+    """Put a call staff made outside OpenPhone's records on the timeline, with its outcome, length and a note.
+
+    A call that reached them (or found a wrong number) answers `conversation`: it stops waiting and any
+    snooze ends.
+    """
     labels = dict(CallOutcome.CHOICES)
     if outcome not in labels:
-        raise ValidationError({"outcome": f"Choose what came of the call ({', '.join(labels.values())})."})
+        raise ValidationError({"outcome": f"Choose what came of the call ({', '.join(labels.values())})."},
+                              code="call_outcome")
+    if minutes is not None and not 0 <= minutes <= 600:
+        raise ValidationError({"minutes": "A call lasts between 0 and 600 minutes."}, code="call_minutes")
     with transaction.atomic():
-        return Activity.objects.create(
-            contact=contact, conversation=conversation, kind=ActivityKind.CALL, direction="outgoing",
-            status=outcome, body=(note or "").strip(), occurred_at=at or timezone.now(), sent_by=by_user,
+        activity = Activity.objects.create(
+            contact=contact, conversation=conversation, kind=ActivityKind.CALL, direction=Direction.OUTGOING,
+            status=outcome, summary=labels[outcome], body=(note or "").strip(), occurred_at=at or timezone.now(),
+            duration_seconds=minutes * 60 if minutes is not None else None, sent_by=by_user,
         )
+        if conversation is not None and outcome in CallOutcome.ANSWERS:
+            Conversation.objects.filter(pk=conversation.pk).update(waiting_for_reply=False, snoozed_until=None)
+    return activity
+
 
 # --- Holds: a reply that may have asked us to stop --------------------------------------------
 

@@ -12,21 +12,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Activity, ActivityKind, Conversation, Direction
-from ..services import message_send
+from ..models import Activity, ActivityKind, Conversation
+from ..services import call_log_create, message_send
 from .selectors import INBOX_VERSION_KEY
 
 # How far ahead a conversation may be snoozed.
 MAX_SNOOZE = datetime.timedelta(days=366)
-
-# "Log a call": what happened → (label, whether it answers the homeowner).
-CALL_OUTCOMES: dict[str, tuple[str, bool]] = {
-    "talked": ("Talked to them", True),
-    "voicemail": ("Left a voicemail", False),
-    "no_answer": ("No answer", False),
-    "wrong_number": ("Wrong number", True),
-}
-
 
 def _inbox_changed() -> None:
     """After the transaction commits, tell every open inbox that a row changed without a new message
@@ -108,21 +99,10 @@ def conversation_note_add(*, conversation: Conversation, body: str, by_user) -> 
 def conversation_call_log(
     *, conversation: Conversation, outcome: str, note: str = "", by_user, minutes: int | None = None
 ) -> Activity:
-    """Record a phone call made outside OpenPhone; a call that reached them answers the conversation."""
-    if outcome not in CALL_OUTCOMES:
-        raise ValidationError({"outcome": f"Choose one of: {', '.join(v[0] for v in CALL_OUTCOMES.values())}."},
-                              code="call_outcome")
-    if minutes is not None and not 0 <= minutes <= 600:
-        raise ValidationError({"minutes": "A call lasts between 0 and 600 minutes."}, code="call_minutes")
-    label, answers = CALL_OUTCOMES[outcome]
-    now = timezone.now()
+    """Record a phone call made outside OpenPhone (contacts.services.call_log_create); a call that reached
+    them answers the conversation."""
     with transaction.atomic():
-        activity = Activity.objects.create(
-            contact_id=conversation.contact_id, conversation=conversation, kind=ActivityKind.CALL,
-            direction=Direction.OUTGOING, status=outcome, summary=label, body=(note or "").strip(),
-            duration_seconds=minutes * 60 if minutes is not None else None, occurred_at=now, sent_by=by_user,
-        )
-        if answers:
-            Conversation.objects.filter(pk=conversation.pk).update(waiting_for_reply=False, snoozed_until=None)
+        activity = call_log_create(contact=conversation.contact, conversation=conversation, outcome=outcome,
+                                   note=note, by_user=by_user, minutes=minutes)
         _inbox_changed()
     return activity

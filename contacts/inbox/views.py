@@ -24,7 +24,7 @@ from crm.sms import SmsSendError
 from .. import services as contact_services
 from ..models import Conversation
 from ..selectors import line_label
-from ..services import MAX_TEXT_LENGTH, TextRefused
+from ..services import MAX_TEXT_LENGTH, CallOutcome, TextRefused
 from . import selectors, services
 
 VIEW_PERMISSION = "contacts.view_conversation"
@@ -99,7 +99,7 @@ class SnoozeForm(forms.Form):
 
 
 class CallForm(forms.Form):
-    outcome = forms.ChoiceField(choices=[(k, v[0]) for k, v in services.CALL_OUTCOMES.items()])
+    outcome = forms.ChoiceField(choices=CallOutcome.CHOICES)
     minutes = forms.IntegerField(required=False, min_value=0, max_value=600)
     note = forms.CharField(required=False, max_length=10_000)
 
@@ -155,7 +155,7 @@ def thread(request, pk):
         scheduled=scheduled,
         saved_replies=selectors.saved_replies_for(contact=contact),
         presets=selectors.snooze_presets(now=now),
-        outcomes=[(k, v[0]) for k, v in services.CALL_OUTCOMES.items()],
+        outcomes=CallOutcome.CHOICES,
         staff=[(u.pk, _user_label(u)) for u in _staff_users()],
         can_change=request.user.has_perm(CHANGE_PERMISSION),
         max_length=MAX_TEXT_LENGTH,

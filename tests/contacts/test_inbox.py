@@ -310,7 +310,7 @@ def test_done_snooze_assign_note_and_call_from_the_thread(office):
 
     office.post(url("assign"), {"user": office.user.pk})
     office.post(url("note"), {"body": "Wants a Saturday visit"})
-    office.post(url("call"), {"outcome": "voicemail", "minutes": "1", "note": "Left details"})
+    office.post(url("call"), {"outcome": "left-voicemail", "minutes": "1", "note": "Left details"})
     conversation.refresh_from_db()
     assert conversation.assigned_to == office.user and conversation.waiting_for_reply  # a voicemail answers nothing
     note = Activity.objects.get(kind=ActivityKind.NOTE)
@@ -345,7 +345,7 @@ def test_a_snooze_in_the_past_is_refused_with_a_reason(office):
 
 def test_a_call_that_reached_them_answers_the_conversation(office):
     conversation = waiting()
-    office.post(reverse("inbox:action", args=[conversation.pk, "call"]), {"outcome": "talked"})
+    office.post(reverse("inbox:action", args=[conversation.pk, "call"]), {"outcome": "reached"})
     conversation.refresh_from_db()
     assert conversation.waiting_for_reply is False
 
