@@ -80,11 +80,15 @@ class TaskFilter(filters.FilterSet):
 
 
 class TaskViewSet(_ServiceViewSet):
-    """Follow-up tasks, by hand or made by the rules. Mark one done by PATCHing nothing else: use the admin."""
+    """Follow-up tasks, by hand or made by the rules. POST .../done/ marks one done, .../reopen/ opens it again."""
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
     ordering_fields = ["due_at", "id", "updated_at"]
+    action_permissions = {
+        "done": ["jobs.change_followuptask"],
+        "reopen": ["jobs.change_followuptask"],
+    }
 
     def get_queryset(self):
         return selectors.task_list().order_by("due_at", "id")
@@ -94,6 +98,23 @@ class TaskViewSet(_ServiceViewSet):
 
     def update_with(self, instance, data):
         services.task_update(task=instance, **data)
+
+    def _after(self, service, **kwargs):
+        service(task=self.get_object(), **kwargs)
+        task = self.get_object()
+        return self._with_validators(Response(self.get_serializer(task).data), task)
+
+    @extend_schema(request=None, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """Mark the task done now by the token's user, as the admin's "Mark done" does; a done task stays as it was."""
+        return self._after(services.task_complete, by_user=request.user)
+
+    @extend_schema(request=None, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Open a closed task again (clears done_at, done_by and closed_reason); an open task stays as it was."""
+        return self._after(services.task_reopen)
 
 
 # --- Visits ---------------------------------------------------------------------------------

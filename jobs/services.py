@@ -98,6 +98,19 @@ def task_complete(*, task: FollowUpTask, by_user, at: datetime.datetime | None =
     return bool(done)
 
 
+def task_reopen(*, task: FollowUpTask) -> bool:
+    """Open a closed task again (marked done by mistake); False if it was open.
+
+    A rule task whose reason is still gone is closed again by the next rule run.
+    """
+    with transaction.atomic():
+        reopened = FollowUpTask.objects.filter(pk=task.pk, done_at__isnull=False).update(
+            done_at=None, done_by=None, closed_reason="", updated_at=timezone.now()
+        )
+    task.refresh_from_db()
+    return bool(reopened)
+
+
 def _tasks_close(queryset, reason: str, now: datetime.datetime) -> int:
     return queryset.filter(done_at__isnull=True).update(done_at=now, closed_reason=reason, updated_at=now)
 
