@@ -125,14 +125,15 @@ class AppointmentSerializer(serializers.ModelSerializer):
         model = Appointment
         fields = [
             "id", "contact", "property", "starts_at", "ends_at", "kind", "state", "assignee", "notes", "send_reminder",
-            "sequence", "reminder_sent_at", "reminder_result", "created_at", "updated_at",
+            "sequence", "reminder_sent_at", "reminder_result", "campaign", "variant", "created_at", "updated_at",
         ]
-        read_only_fields = ["sequence", "reminder_sent_at", "reminder_result"]
+        read_only_fields = ["sequence", "reminder_sent_at", "reminder_result", "campaign", "variant"]
 
 
 class AppointmentFilter(filters.FilterSet):
     contact = filters.NumberFilter()
     assignee = filters.NumberFilter()
+    campaign = filters.NumberFilter()
     kind = filters.ChoiceFilter(choices=AppointmentKind.choices)
     state = filters.ChoiceFilter(choices=AppointmentState.choices)
     starts_after = DateTimeFilter(field_name="starts_at", lookup_expr="gte", help_text="Starting at or after (ISO 8601).")
@@ -141,11 +142,12 @@ class AppointmentFilter(filters.FilterSet):
 
     class Meta:
         model = Appointment
-        fields = ["contact", "assignee", "kind", "state", "starts_after", "starts_before", "updated_since"]
+        fields = ["contact", "assignee", "campaign", "kind", "state", "starts_after", "starts_before", "updated_since"]
 
 
 class AppointmentViewSet(_ServiceViewSet):
-    """Estimate visits and job days. Scheduling one moves the homeowner's lead status forward."""
+    """Estimate visits and job days. Scheduling one moves the homeowner's lead status forward and credits it
+    to the campaign and variant that earned it, as a quote is."""
 
     serializer_class = AppointmentSerializer
     filterset_class = AppointmentFilter

@@ -28,7 +28,7 @@ from campaigns.models import MembershipStatus
 from contacts.models import Direction
 from dashboard.selectors import Period, campaign_money_rows, speed_to_lead
 from jobs import services
-from jobs.models import QuoteState
+from jobs.models import Quote, QuoteState
 from tests.dashboard.conftest import use_fresh_cache
 from tests.factories import (
     ActivityFactory,
@@ -166,3 +166,47 @@ def test_the_monthly_report_has_revenue_and_speed_to_lead(hand_counted, client, 
         html = client.get(reverse("dashboard:monthly_report"), {"month": "2026-03"}).content.decode()
     assert 'id="revenue"' in html and "$6,750.00" in html
     assert 'id="speed-to-lead"' in html and "sam" in html
+
+
+def _money_cells(html: str, campaign_id: int, variant: str) -> list[str]:
+    """The figures of one variant row of the revenue table: texts, replied, estimates, quotes sent, ..."""
+    import re
+
+    row = re.search(rf'data-money-variant="{campaign_id}-{variant}">(.*?)</tr>', html, re.S)
+    return re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row.group(1))
+
+
+def test_the_campaign_tables_count_estimates_by_the_credit_kept_on_the_visit(hand_counted, client, manager):
+    """On top of h1's estimate (Spring A): h2 (Spring A) and h3 (Spring B) get one; h5 (Fall) gets a cancelled
+    one and a job day, neither an estimate; h1 gets another in April, outside March. Then campaign "Summer"
+    texts h2, who replies: h2's estimate stays Spring's. Spring A: 2 estimates, Spring B: 1, Fall and Summer: 0."""
+    spring, fall = hand_counted
+    with time_machine.travel(at(9, 9), tick=False):
+        h1, h2, h3, h5 = (
+            Quote.objects.get(campaign=campaign, amount=amount).contact
+            for campaign, amount in ((spring, 4000), (spring, 3000), (spring, 2500), (fall, 9000))
+        )
+        services.appointment_create(contact=h2, starts_at=at(10, 9), ends_at=at(10, 10))
+        services.appointment_create(contact=h3, starts_at=at(11, 9), ends_at=at(11, 10))
+        cancelled = services.appointment_create(contact=h5, starts_at=at(12, 9), ends_at=at(12, 10))
+        services.appointment_update(appointment=cancelled, state="cancelled")
+        services.appointment_create(contact=h5, starts_at=at(13, 9), ends_at=at(13, 10), kind="job")
+        services.appointment_create(contact=h1, starts_at=at(2, 9) + dt.timedelta(days=31),
+                                    ends_at=at(2, 10) + dt.timedelta(days=31))
+        summer = CampaignFactory(name="Summer")
+        CampaignMembershipFactory(campaign=summer, contact=h2, variant="B", sent_at=at(16, 10),
+                                  replied_at=at(16, 11), status=MembershipStatus.REPLIED)
+        ActivityFactory(contact=h2, direction=Direction.INCOMING, occurred_at=at(16, 11), body="Yes again")
+
+    rows = {row.name: row for row in campaign_money_rows(period=Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31)))}
+    assert rows["Spring"].total.estimates == 3
+    assert [(v.label, v.estimates) for v in rows["Spring"].variants] == [("A", 2), ("B", 1)]
+    assert (rows["Fall"].total.estimates, rows["Summer"].total.estimates) == (0, 0)
+
+    client.force_login(manager)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(reverse("dashboard:index")).content.decode()
+    # Columns: texts, replied, estimates, ...
+    assert _money_cells(html, spring.pk, "A")[2] == "2"
+    assert _money_cells(html, spring.pk, "B")[2] == "1"
+
