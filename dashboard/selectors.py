@@ -472,10 +472,15 @@ class CampaignPeriodRow:
 
 @dataclass(frozen=True)
 class MonthlyFigures:
+    """The month's report: the page and its CSV (downloaded or stored) show these same figures."""
+
     period: Period
     overall: PeriodFigures
     campaigns: list[CampaignPeriodRow]
     campaigns_total: VariantMetrics
+    money: list[MoneyRow]
+    money_total: MoneyFigures
+    speed: SpeedToLead
 
 
 def campaign_period_rows(*, period: Period) -> list[CampaignPeriodRow]:
@@ -500,14 +505,18 @@ def campaign_period_rows(*, period: Period) -> list[CampaignPeriodRow]:
 
 
 def monthly_figures(*, month: dt.date) -> MonthlyFigures:
-    """The month's figures overall and per campaign (six queries)."""
+    """The month's figures overall, per campaign, from reply to revenue and speed to lead (thirteen queries)."""
     period = Period.month(month)
     campaigns = campaign_period_rows(period=period)
+    money = campaign_money_rows(period=period)
     return MonthlyFigures(
         period=period,
         overall=period_figures(period=period),
         campaigns=campaigns,
         campaigns_total=total_metrics(row.total for row in campaigns),
+        money=money,
+        money_total=money_total("all", (row.total for row in money)),
+        speed=speed_to_lead(period=period),
     )
 
 
@@ -550,6 +559,20 @@ class MoneyRow:
     total: MoneyFigures
     variants: list[MoneyFigures]
     ab_test: SignificanceTest | None
+    status: str = ""
+
+
+_MONEY_SUMS = ("sent", "replied", "segments", "estimates", "quotes_sent", "quotes_accepted", "revenue_won")
+
+
+def money_total(label: str, figures: Iterable[MoneyFigures]) -> MoneyFigures:
+    """Several campaigns' or variants' money figures added up."""
+    figures = list(figures)
+    return MoneyFigures(
+        label=label,
+        **{name: sum((getattr(f, name) for f in figures), Decimal("0") if name == "revenue_won" else 0)
+           for name in _MONEY_SUMS},
+    )
 
 
 def _segments_by_variant(memberships: QuerySet[CampaignMembership]) -> dict[tuple[int, str], int]:
@@ -586,7 +609,10 @@ def campaign_money_rows(*, campaign_ids: list[int] | None = None, period: Period
     segments = _segments_by_variant(memberships)
     money = campaign_money(campaign_ids=campaign_ids, period=period.bounds() if period else None)
     keys = set(counts) | set(money)
-    names = dict(Campaign.objects.filter(pk__in={k[0] for k in keys}).values_list("pk", "name"))
+    campaigns = {
+        pk: (name, status)
+        for pk, name, status in Campaign.objects.filter(pk__in={k[0] for k in keys}).values_list("pk", "name", "status")
+    }
     rows: dict[int, MoneyRow] = {}
     for campaign_id, variant in sorted(keys):
         count = counts.get((campaign_id, variant), {})
@@ -596,16 +622,11 @@ def campaign_money_rows(*, campaign_ids: list[int] | None = None, period: Period
             segments=segments.get((campaign_id, variant), 0), estimates=earned.estimates,
             quotes_sent=earned.quotes_sent, quotes_accepted=earned.quotes_accepted, revenue_won=earned.revenue_won,
         )
-        row = rows.setdefault(campaign_id, MoneyRow(campaign_id, names.get(campaign_id, "?"), None, [], None))
+        name, status = campaigns.get(campaign_id, ("?", ""))
+        row = rows.setdefault(campaign_id, MoneyRow(campaign_id, name, None, [], None, status))
         row.variants.append(figures)
     for row in rows.values():
-        row.total = MoneyFigures(
-            label="all", **{
-                name: sum((getattr(v, name) for v in row.variants), Decimal("0") if name == "revenue_won" else 0)
-                for name in ("sent", "replied", "segments", "estimates", "quotes_sent", "quotes_accepted",
-                             "revenue_won")
-            },
-        )
+        row.total = money_total("all", row.variants)
         by_name = {v.label: v for v in row.variants}
         a, b = by_name.get(Variant.A), by_name.get(Variant.B)
         if a and b:
@@ -623,6 +644,7 @@ class SpeedFigures:
     answered: int
     median_hours: float | None
     p90_hours: float | None
+    week: dt.date | None = None  # the Monday, for a week's figures
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -633,9 +655,9 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[index]
 
 
-def _speed(label: str, seconds: list[float]) -> SpeedFigures:
+def _speed(label: str, seconds: list[float], week: dt.date | None = None) -> SpeedFigures:
     hours = [s / 3600 for s in seconds]
-    return SpeedFigures(label, len(hours), statistics.median(hours) if hours else None, _percentile(hours, 0.9))
+    return SpeedFigures(label, len(hours), statistics.median(hours) if hours else None, _percentile(hours, 0.9), week)
 
 
 @dataclass
@@ -682,7 +704,7 @@ def speed_to_lead(*, period: Period) -> SpeedToLead:
     weeks = sorted({w[0] for w in waits})
     return SpeedToLead(
         overall=_speed("all", [w[2] for w in waits]),
-        by_week=[_speed(f"Week of {week:%b %-d}", [w[2] for w in waits if w[0] == week]) for week in weeks],
+        by_week=[_speed(f"Week of {week:%b %-d}", [w[2] for w in waits if w[0] == week], week) for week in weeks],
         by_staff=sorted(
             (_speed(users.get(pk, "?"), [w[2] for w in waits if w[1] == pk]) for pk in {w[1] for w in waits}),
             key=lambda s: s.label,

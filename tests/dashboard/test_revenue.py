@@ -16,7 +16,9 @@ Tue Mar 3 09:00 (5 h on Monday from 12:00 to 17:00 + 1 h Tuesday = 6 h); "pat" a
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -27,6 +29,7 @@ from django.urls import reverse
 from campaigns.models import MembershipStatus
 from contacts.models import Direction
 from dashboard.selectors import Period, campaign_money_rows, speed_to_lead
+from dashboard.services import monthly_report_store
 from jobs import services
 from jobs.models import Quote, QuoteState
 from tests.dashboard.conftest import use_fresh_cache
@@ -209,4 +212,65 @@ def test_the_campaign_tables_count_estimates_by_the_credit_kept_on_the_visit(han
     # Columns: texts, replied, estimates, ...
     assert _money_cells(html, spring.pk, "A")[2] == "2"
     assert _money_cells(html, spring.pk, "B")[2] == "1"
+
+MONEY_COLUMNS = ("texts_sent", "estimates", "quotes_sent", "quotes_accepted", "revenue_won", "text_cost",
+                 "cost_per_won_job", "revenue_per_100_texts")
+SPEED_COLUMNS = ("answered", "median_business_hours", "p90_business_hours")
+
+
+def test_the_monthly_csv_and_the_stored_report_carry_revenue_and_speed_to_lead(hand_counted, client, manager):
+    """The figures of the module docstring, per campaign and variant, and speed to lead per week and person.
+    All campaigns: 5 texts ($0.05), 2 won: $0.025 a won job, rounded half to even to $0.02."""
+    client.force_login(manager)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(reverse("dashboard:monthly_report"), {"month": "2026-03", "format": "csv"})
+        stored = monthly_report_store(month=dt.date(2026, 3, 1)).csv_content
+    downloaded = response.content.decode()
+    assert stored == downloaded
+    rows = list(csv.DictReader(io.StringIO(downloaded)))
+    assert [(r["scope"], r["campaign"], r["variant"], r["week"], r["staff"]) for r in rows] == [
+        ("overall", "", "", "", ""),
+        ("campaign", "Fall", "", "", ""),
+        ("campaign", "Spring", "", "", ""),
+        ("variant", "Spring", "A", "", ""),
+        ("variant", "Spring", "B", "", ""),
+        ("all_campaigns", "", "", "", ""),
+        ("speed_month", "", "", "", ""),
+        ("speed_week", "", "", "2026-03-02", ""),
+        ("speed_staff", "", "", "", "pat"),
+        ("speed_staff", "", "", "", "sam"),
+    ]
+    money = {(r["scope"], r["variant"] or r["campaign"]): tuple(r[c] for c in MONEY_COLUMNS) for r in rows[1:6]}
+    assert money == {
+        ("campaign", "Fall"): ("1", "0", "1", "0", "0.00", "0.01", "", "0.00"),
+        ("campaign", "Spring"): ("4", "1", "3", "2", "6750.00", "0.04", "0.02", "168750.00"),
+        ("variant", "A"): ("2", "1", "2", "1", "4250.00", "0.02", "0.02", "212500.00"),
+        ("variant", "B"): ("2", "0", "1", "1", "2500.00", "0.02", "0.02", "125000.00"),
+        ("all_campaigns", ""): ("5", "1", "4", "2", "6750.00", "0.05", "0.02", "135000.00"),
+    }
+    assert [tuple(r[c] for c in SPEED_COLUMNS) for r in rows[6:]] == [
+        ("3", "2.00", "6.00"),  # the month: 2 h, 6 h, 0.5 h
+        ("3", "2.00", "6.00"),  # week of Monday, March 2
+        ("1", "0.50", "0.50"),  # pat
+        ("2", "4.00", "6.00"),  # sam: 2 h and 6 h
+    ]
+    assert all(r[c] == "" for r in rows[:6] for c in SPEED_COLUMNS)
+    assert rows[0]["revenue_won"] == ""  # the overall row is about texts; the campaigns' total carries the money
+
+
+def test_the_monthly_csv_lists_a_campaign_whose_money_came_after_its_texts(hand_counted, client, manager):
+    """Spring texted in March; a quote made in April for h3 is credited to it: April's CSV has Spring with
+    no texts and the quote."""
+    spring, _ = hand_counted
+    with time_machine.travel(dt.datetime(2026, 4, 2, 9, tzinfo=ET), tick=False):
+        h3 = Quote.objects.get(campaign=spring, amount=2500).contact
+        _quote(h3, "700", QuoteState.ACCEPTED)
+    client.force_login(manager)
+    with time_machine.travel(dt.datetime(2026, 4, 20, 9, tzinfo=ET), tick=False):
+        response = client.get(reverse("dashboard:monthly_report"), {"month": "2026-04", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    spring_row = next(r for r in rows if r["scope"] == "campaign")
+    assert (spring_row["campaign"], spring_row["texts_sent"], spring_row["response_rate"]) == ("Spring", "0", "")
+    assert (spring_row["quotes_sent"], spring_row["quotes_accepted"], spring_row["revenue_won"]) == ("1", "1", "700.00")
+    assert [r["scope"] for r in rows] == ["overall", "campaign", "all_campaigns", "speed_month"]
 
