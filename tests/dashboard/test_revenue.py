@@ -213,6 +213,7 @@ def test_the_campaign_tables_count_estimates_by_the_credit_kept_on_the_visit(han
     assert _money_cells(html, spring.pk, "A")[2] == "2"
     assert _money_cells(html, spring.pk, "B")[2] == "1"
 
+
 MONEY_COLUMNS = ("texts_sent", "estimates", "quotes_sent", "quotes_accepted", "revenue_won", "text_cost",
                  "cost_per_won_job", "revenue_per_100_texts")
 SPEED_COLUMNS = ("answered", "median_business_hours", "p90_business_hours")
@@ -274,3 +275,57 @@ def test_the_monthly_csv_lists_a_campaign_whose_money_came_after_its_texts(hand_
     assert (spring_row["quotes_sent"], spring_row["quotes_accepted"], spring_row["revenue_won"]) == ("1", "1", "700.00")
     assert [r["scope"] for r in rows] == ["overall", "campaign", "all_campaigns", "speed_month"]
 
+
+def _speed_by_reading_every_text(period: Period) -> list[tuple[dt.datetime, dt.datetime, int]]:
+    """The definition of a wait, walked text by text in Python: (asked, answered, staff id) per answered wait."""
+    from contacts.models import Activity, ActivityKind
+
+    start, end = period.bounds()
+    waits, waiting_since = [], {}
+    texts = Activity.objects.filter(
+        kind=ActivityKind.MESSAGE, conversation__isnull=False, occurred_at__gte=start,
+        occurred_at__lt=end + dt.timedelta(days=7),
+    ).order_by("conversation_id", "occurred_at", "id")
+    for text in texts:
+        if text.direction == Direction.INCOMING:
+            if text.occurred_at < end:
+                waiting_since.setdefault(text.conversation_id, text.occurred_at)
+        elif text.sent_by_id is not None and text.conversation_id in waiting_since:
+            waits.append((waiting_since.pop(text.conversation_id), text.occurred_at, text.sent_by_id))
+    return sorted(waits)
+
+
+def test_speed_to_lead_pairs_texts_and_answers_in_the_database_as_the_definition_does(
+    db, django_assert_num_queries
+):
+    """Random conversations: homeowner texts, staff answers, campaign texts (no sender), same-minute ties,
+    texts before, at the end of and after March, answers up to a week after it."""
+    import random
+
+    from dashboard.selectors import _answered_waits
+
+    rng = random.Random(19)
+    staff = [UserFactory(username=f"answerer{i}") for i in range(3)]
+    march = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    for _ in range(12):
+        conversation = ConversationFactory()
+        moment = dt.datetime(2026, 2, 27, 8, tzinfo=ET)
+        for _ in range(rng.randrange(3, 25)):
+            moment += dt.timedelta(minutes=rng.choice([0, 0, 7, 45, 300, 1440, 4000]))
+            kind = rng.choice(["homeowner", "homeowner", "staff", "campaign"])
+            ActivityFactory(
+                contact=conversation.contact, conversation=conversation, occurred_at=moment,
+                direction=Direction.INCOMING if kind == "homeowner" else Direction.OUTGOING,
+                sent_by=rng.choice(staff) if kind == "staff" else None,
+            )
+    expected = _speed_by_reading_every_text(march)
+    assert len(expected) >= 10  # the random set has enough waits to mean something
+
+    start, end = march.bounds()
+    with django_assert_num_queries(1):
+        paired = sorted((asked, answered, staff_id) for asked, answered, staff_id, *_ in _answered_waits(start, end))
+    assert paired == expected
+
+    speed = speed_to_lead(period=march)
+    assert speed.overall.answered == len(expected)
+    assert sum(s.answered for s in speed.by_staff) == sum(w.answered for w in speed.by_week) == len(expected)
