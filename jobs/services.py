@@ -190,12 +190,16 @@ def quote_create(
 
 
 def quote_update(*, quote: Quote, **fields) -> Quote:
-    """Change a quote. A decision (accepted, declined, expired) closes the tasks chasing it."""
+    """Change a quote. A decision (accepted, declined, expired) closes the tasks chasing it; another
+    homeowner brings their own campaign credit."""
     with transaction.atomic():
         changed = _apply(quote, fields, QUOTE_EDITABLE)
         if not changed:
             return quote
         _validated(quote)
+        if "contact" in changed:
+            quote.campaign_id, quote.variant = campaign_attribution(contact_id=quote.contact_id)
+            changed += ["campaign", "variant"]
         if "state" in changed:
             quote.decided_on = timezone.localdate() if quote.state in QUOTE_DECIDED_STATES else None
             changed.append("decided_on")

@@ -111,17 +111,21 @@ def test_an_estimate_whose_campaign_text_is_more_than_90_days_before_the_reply_i
     assert campaign_money() == {}
 
 
-def test_a_visit_moved_to_another_homeowner_takes_that_homeowners_credit():
+def test_a_visit_or_quote_moved_to_another_homeowner_takes_that_homeowners_credit():
     spring, fall = CampaignFactory(name="Spring"), CampaignFactory(name="Fall")
     wrong, right = ContactFactory(), ContactFactory()
     for contact, campaign in ((wrong, spring), (right, fall)):
         _texted(contact, campaign, "B", ny(2026, 2, 1, 10))
         _replied(contact, ny(2026, 2, 1, 11))
     visit = _estimate(wrong)
-    assert visit.campaign == spring
+    quote = services.quote_create(contact=wrong, amount=Decimal("900"))
+    assert visit.campaign == spring and quote.campaign == spring
     services.appointment_update(appointment=visit, contact=right)
+    services.quote_update(quote=quote, contact=right)
     visit.refresh_from_db()
+    quote.refresh_from_db()
     assert (visit.campaign, visit.variant) == (fall, "B")
+    assert (quote.campaign, quote.variant) == (fall, "B")
 
 
 def test_cancelled_visits_and_job_days_are_not_estimates():
