@@ -2,7 +2,8 @@
 
 "Today" and every period are calendar days in the business zone (settings.TIME_ZONE), read from the
 application clock (timezone.now()). Python never loops over activity or membership rows here, only over
-already aggregated groups (a day, a line, a campaign variant).
+already aggregated groups (a day, a line, a campaign variant) and, for speed to lead, over the answered
+waits the database paired.
 """
 from __future__ import annotations
 
@@ -15,9 +16,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Concat, Substr, TruncDate
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import Lag, Substr, TruncDate
 from django.utils import timezone
 
 from campaigns.merge_fields import count_segments
@@ -472,10 +472,15 @@ class CampaignPeriodRow:
 
 @dataclass(frozen=True)
 class MonthlyFigures:
+    """The month's report: the page and its CSV (downloaded or stored) show these same figures."""
+
     period: Period
     overall: PeriodFigures
     campaigns: list[CampaignPeriodRow]
     campaigns_total: VariantMetrics
+    money: list[MoneyRow]
+    money_total: MoneyFigures
+    speed: SpeedToLead
 
 
 def campaign_period_rows(*, period: Period) -> list[CampaignPeriodRow]:
@@ -500,14 +505,18 @@ def campaign_period_rows(*, period: Period) -> list[CampaignPeriodRow]:
 
 
 def monthly_figures(*, month: dt.date) -> MonthlyFigures:
-    """The month's figures overall and per campaign (six queries)."""
+    """The month's figures overall, per campaign, from reply to revenue and speed to lead (twelve queries)."""
     period = Period.month(month)
     campaigns = campaign_period_rows(period=period)
+    money = campaign_money_rows(period=period)
     return MonthlyFigures(
         period=period,
         overall=period_figures(period=period),
         campaigns=campaigns,
         campaigns_total=total_metrics(row.total for row in campaigns),
+        money=money,
+        money_total=money_total("all", (row.total for row in money)),
+        speed=speed_to_lead(period=period),
     )
 
 
@@ -550,6 +559,20 @@ class MoneyRow:
     total: MoneyFigures
     variants: list[MoneyFigures]
     ab_test: SignificanceTest | None
+    status: str = ""
+
+
+_MONEY_SUMS = ("sent", "replied", "segments", "estimates", "quotes_sent", "quotes_accepted", "revenue_won")
+
+
+def money_total(label: str, figures: Iterable[MoneyFigures]) -> MoneyFigures:
+    """Several campaigns' or variants' money figures added up."""
+    figures = list(figures)
+    return MoneyFigures(
+        label=label,
+        **{name: sum((getattr(f, name) for f in figures), Decimal("0") if name == "revenue_won" else 0)
+           for name in _MONEY_SUMS},
+    )
 
 
 def _segments_by_variant(memberships: QuerySet[CampaignMembership]) -> dict[tuple[int, str], int]:
@@ -586,7 +609,10 @@ def campaign_money_rows(*, campaign_ids: list[int] | None = None, period: Period
     segments = _segments_by_variant(memberships)
     money = campaign_money(campaign_ids=campaign_ids, period=period.bounds() if period else None)
     keys = set(counts) | set(money)
-    names = dict(Campaign.objects.filter(pk__in={k[0] for k in keys}).values_list("pk", "name"))
+    campaigns = {
+        pk: (name, status)
+        for pk, name, status in Campaign.objects.filter(pk__in={k[0] for k in keys}).values_list("pk", "name", "status")
+    }
     rows: dict[int, MoneyRow] = {}
     for campaign_id, variant in sorted(keys):
         count = counts.get((campaign_id, variant), {})
@@ -596,16 +622,11 @@ def campaign_money_rows(*, campaign_ids: list[int] | None = None, period: Period
             segments=segments.get((campaign_id, variant), 0), estimates=earned.estimates,
             quotes_sent=earned.quotes_sent, quotes_accepted=earned.quotes_accepted, revenue_won=earned.revenue_won,
         )
-        row = rows.setdefault(campaign_id, MoneyRow(campaign_id, names.get(campaign_id, "?"), None, [], None))
+        name, status = campaigns.get(campaign_id, ("?", ""))
+        row = rows.setdefault(campaign_id, MoneyRow(campaign_id, name, None, [], None, status))
         row.variants.append(figures)
     for row in rows.values():
-        row.total = MoneyFigures(
-            label="all", **{
-                name: sum((getattr(v, name) for v in row.variants), Decimal("0") if name == "revenue_won" else 0)
-                for name in ("sent", "replied", "segments", "estimates", "quotes_sent", "quotes_accepted",
-                             "revenue_won")
-            },
-        )
+        row.total = money_total("all", row.variants)
         by_name = {v.label: v for v in row.variants}
         a, b = by_name.get(Variant.A), by_name.get(Variant.B)
         if a and b:
@@ -623,6 +644,7 @@ class SpeedFigures:
     answered: int
     median_hours: float | None
     p90_hours: float | None
+    week: dt.date | None = None  # the Monday, for a week's figures
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -633,9 +655,9 @@ def _percentile(values: list[float], share: float) -> float | None:
     return ordered[index]
 
 
-def _speed(label: str, seconds: list[float]) -> SpeedFigures:
+def _speed(label: str, seconds: list[float], week: dt.date | None = None) -> SpeedFigures:
     hours = [s / 3600 for s in seconds]
-    return SpeedFigures(label, len(hours), statistics.median(hours) if hours else None, _percentile(hours, 0.9))
+    return SpeedFigures(label, len(hours), statistics.median(hours) if hours else None, _percentile(hours, 0.9), week)
 
 
 @dataclass
@@ -649,42 +671,62 @@ class SpeedToLead:
         return [self.overall] if self.overall.answered else []
 
 
-def speed_to_lead(*, period: Period) -> SpeedToLead:
-    """Time from a homeowner's text to a staff member's answer, in business hours (two queries).
+# An answer given this long after the period still ends a wait that started in it.
+ANSWER_GRACE = dt.timedelta(days=7)
 
-    A wait starts at the first homeowner text after our last message in the conversation and ends
-    at the next text a staff member sends there; campaign and reminder texts are not answers. Waits
-    count in the week (Monday) and for the person of the answer; unanswered ones are left out.
-    Unlike the figures above this reads the period's message rows (one query) to pair them up.
+
+def _answered_waits(start: dt.datetime, end: dt.datetime):
+    """(asked at, answered at, staff id, username, first and last name) of each wait that started in [start, end).
+
+    A wait starts at the first homeowner text after our last answer in the conversation and ends at the
+    next text a staff member sends there; campaign and reminder texts (no sender) are not answers. The
+    database pairs them (one query): of the homeowner's texts and our answers, in conversation order,
+    it keeps each that changes who spoke last, then an answer kept right after a homeowner's text
+    ends the wait that text started.
+    """
+    in_order = {"partition_by": [F("conversation_id")], "order_by": [F("occurred_at").asc(), F("id").asc()]}
+    answer = Q(direction=Direction.OUTGOING, sent_by__isnull=False)
+    texts = Activity.objects.filter(
+        Q(direction=Direction.INCOMING, occurred_at__lt=end) | answer,
+        kind=ActivityKind.MESSAGE, conversation__isnull=False, occurred_at__gte=start, occurred_at__lt=end + ANSWER_GRACE,
+    )
+    turns = texts.annotate(before=Window(Lag("direction", default=Value("")), **in_order)).exclude(
+        before=F("direction")
+    )
+    return (
+        Activity.objects.filter(pk__in=turns.values("pk"))
+        .annotate(
+            asked_at=Window(Lag("occurred_at"), **in_order), asked_by=Window(Lag("direction"), **in_order)
+        )
+        .filter(asked_by=Direction.INCOMING)
+        .order_by()
+        .values_list(
+            "asked_at", "occurred_at", "sent_by_id", "sent_by__username", "sent_by__first_name", "sent_by__last_name"
+        )
+    )
+
+
+def speed_to_lead(*, period: Period) -> SpeedToLead:
+    """Time from a homeowner's text to a staff member's answer, in business hours (one query).
+
+    Waits that start in the period count (answered up to a week after it), in the week (Monday) the
+    homeowner texted and for the person who answered; unanswered ones are left out. The database pairs
+    each text with its answer (see _answered_waits); only the office-hours arithmetic runs here, per wait.
     """
     start, end = period.bounds()
-    messages = (
-        Activity.objects.filter(kind=ActivityKind.MESSAGE, conversation__isnull=False,
-                                occurred_at__gte=start, occurred_at__lt=end + dt.timedelta(days=7))
-        .order_by("conversation_id", "occurred_at", "id")
-        .values_list("conversation_id", "direction", "occurred_at", "sent_by_id")
-    )
+    zone = business_zone()
     waits: list[tuple[dt.date, int, float]] = []
-    waiting_since: dict[int, dt.datetime] = {}
-    for conversation_id, direction, occurred_at, sent_by_id in messages.iterator(chunk_size=2000):
-        if direction == Direction.INCOMING:
-            if occurred_at < end:
-                waiting_since.setdefault(conversation_id, occurred_at)
-        elif sent_by_id is not None and conversation_id in waiting_since:
-            asked = waiting_since.pop(conversation_id)
-            local = asked.astimezone(business_zone()).date()
-            waits.append((local - dt.timedelta(days=local.weekday()), sent_by_id,
-                          business_seconds_between(asked, occurred_at)))
-    staff = get_user_model().objects.filter(pk__in={w[1] for w in waits}).values_list(
-        "pk", "username", Concat("first_name", Value(" "), "last_name")
-    )
-    users = {pk: name.strip() or username for pk, username, name in staff}
+    names: dict[int, str] = {}
+    for asked, answered, staff_id, username, first_name, last_name in _answered_waits(start, end):
+        local = asked.astimezone(zone).date()
+        names[staff_id] = f"{first_name} {last_name}".strip() or username
+        waits.append((local - dt.timedelta(days=local.weekday()), staff_id, business_seconds_between(asked, answered)))
     weeks = sorted({w[0] for w in waits})
     return SpeedToLead(
         overall=_speed("all", [w[2] for w in waits]),
-        by_week=[_speed(f"Week of {week:%b %-d}", [w[2] for w in waits if w[0] == week]) for week in weeks],
+        by_week=[_speed(f"Week of {week:%b %-d}", [w[2] for w in waits if w[0] == week], week) for week in weeks],
         by_staff=sorted(
-            (_speed(users.get(pk, "?"), [w[2] for w in waits if w[1] == pk]) for pk in {w[1] for w in waits}),
+            (_speed(name, [w[2] for w in waits if w[1] == staff_id]) for staff_id, name in names.items()),
             key=lambda s: s.label,
         ),
     )

@@ -19,10 +19,8 @@ from .reports import BadMonth, monthly_report_csv, parse_month, previous_month
 from .selectors import (
     Period,
     business_today,
-    campaign_money_rows,
     held_count,
     monthly_figures,
-    speed_to_lead,
     waiting_conversations,
     waiting_count,
 )
@@ -96,8 +94,8 @@ def monthly_report(request):
         "following": f"{(month + dt.timedelta(days=32)).replace(day=1):%Y-%m}" if month < today.replace(day=1) else "",
         "partial": month == today.replace(day=1),
         "stored": _stored_reports(),
-        "money_rows": campaign_money_rows(period=figures.period),
-        "speed": speed_to_lead(period=figures.period),
+        "money_rows": figures.money,
+        "speed": figures.speed,
         "segment_price": settings.TEXT_SEGMENT_PRICE,
     }
     return render(request, "dashboard/monthly_report.html", context)

@@ -133,13 +133,13 @@ class FollowUpTaskAdmin(ServiceSavingAdmin):
 
 @admin.register(Appointment)
 class AppointmentAdmin(ServiceSavingAdmin):
-    list_display = ["contact", "kind", "starts", "assignee", "state", "reminder_result"]
-    list_filter = ["kind", "state", "assignee"]
+    list_display = ["contact", "kind", "starts", "assignee", "state", "reminder_result", "campaign", "variant"]
+    list_filter = ["kind", "state", "assignee", "campaign"]
     search_fields = ["contact__first_name", "contact__last_name", "contact__phone", "property__address"]
     autocomplete_fields = ["contact", "property"]
     date_hierarchy = "starts_at"
     fields = ["contact", "property", "kind", "starts_at", "ends_at", "assignee", "state", "send_reminder", "notes"]
-    readonly_fields = ["sequence", "reminder_sent_at", "reminder_result"]
+    readonly_fields = ["sequence", "reminder_sent_at", "reminder_result", "campaign", "variant"]
     editable = services.APPOINTMENT_EDITABLE
 
     def get_fields(self, request, obj=None):
@@ -148,7 +148,7 @@ class AppointmentAdmin(ServiceSavingAdmin):
         return self.fields + self.readonly_fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("contact", "assignee")
+        return super().get_queryset(request).select_related("contact", "assignee", "campaign")
 
     @admin.display(description="When", ordering="starts_at")
     def starts(self, visit):

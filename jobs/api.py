@@ -80,11 +80,15 @@ class TaskFilter(filters.FilterSet):
 
 
 class TaskViewSet(_ServiceViewSet):
-    """Follow-up tasks, by hand or made by the rules. Mark one done by PATCHing nothing else: use the admin."""
+    """Follow-up tasks, by hand or made by the rules. POST .../done/ marks one done, .../reopen/ opens it again."""
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
     ordering_fields = ["due_at", "id", "updated_at"]
+    action_permissions = {
+        "done": ["jobs.change_followuptask"],
+        "reopen": ["jobs.change_followuptask"],
+    }
 
     def get_queryset(self):
         return selectors.task_list().order_by("due_at", "id")
@@ -95,6 +99,23 @@ class TaskViewSet(_ServiceViewSet):
     def update_with(self, instance, data):
         services.task_update(task=instance, **data)
 
+    def _after(self, service, **kwargs):
+        service(task=self.get_object(), **kwargs)
+        task = self.get_object()
+        return self._with_validators(Response(self.get_serializer(task).data), task)
+
+    @extend_schema(request=None, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """Mark the task done now by the token's user, as the admin's "Mark done" does; a done task stays as it was."""
+        return self._after(services.task_complete, by_user=request.user)
+
+    @extend_schema(request=None, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        """Open a closed task again (clears done_at, done_by and closed_reason); an open task stays as it was."""
+        return self._after(services.task_reopen)
+
 
 # --- Visits ---------------------------------------------------------------------------------
 
@@ -104,14 +125,15 @@ class AppointmentSerializer(serializers.ModelSerializer):
         model = Appointment
         fields = [
             "id", "contact", "property", "starts_at", "ends_at", "kind", "state", "assignee", "notes", "send_reminder",
-            "sequence", "reminder_sent_at", "reminder_result", "created_at", "updated_at",
+            "sequence", "reminder_sent_at", "reminder_result", "campaign", "variant", "created_at", "updated_at",
         ]
-        read_only_fields = ["sequence", "reminder_sent_at", "reminder_result"]
+        read_only_fields = ["sequence", "reminder_sent_at", "reminder_result", "campaign", "variant"]
 
 
 class AppointmentFilter(filters.FilterSet):
     contact = filters.NumberFilter()
     assignee = filters.NumberFilter()
+    campaign = filters.NumberFilter()
     kind = filters.ChoiceFilter(choices=AppointmentKind.choices)
     state = filters.ChoiceFilter(choices=AppointmentState.choices)
     starts_after = DateTimeFilter(field_name="starts_at", lookup_expr="gte", help_text="Starting at or after (ISO 8601).")
@@ -120,11 +142,12 @@ class AppointmentFilter(filters.FilterSet):
 
     class Meta:
         model = Appointment
-        fields = ["contact", "assignee", "kind", "state", "starts_after", "starts_before", "updated_since"]
+        fields = ["contact", "assignee", "campaign", "kind", "state", "starts_after", "starts_before", "updated_since"]
 
 
 class AppointmentViewSet(_ServiceViewSet):
-    """Estimate visits and job days. Scheduling one moves the homeowner's lead status forward."""
+    """Estimate visits and job days. Scheduling one moves the homeowner's lead status forward and credits it
+    to the campaign and variant that earned it, as a quote is."""
 
     serializer_class = AppointmentSerializer
     filterset_class = AppointmentFilter

@@ -116,6 +116,13 @@ class Appointment(models.Model):
         help_text="When the reminder for the current time was claimed and sent; cleared when the visit moves.",
     )
     reminder_result = models.CharField(max_length=200, blank=True, editable=False)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments",
+        editable=False,
+        help_text="The campaign that last texted the homeowner before they first replied (within 90 days), "
+        "as for a quote; kept from when the visit was scheduled.",
+    )
+    variant = models.CharField(max_length=1, blank=True, editable=False, help_text="That campaign's variant, A or B.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

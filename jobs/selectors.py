@@ -5,15 +5,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from campaigns.models import CampaignMembership
-from contacts.models import ActivityKind, Direction
+from contacts.models import Activity, ActivityKind, Direction
 
 from .models import Appointment, AppointmentKind, AppointmentState, FollowUpTask, Job, Quote, QuoteState
 
-# A campaign text older than this before the homeowner's first reply earns no credit for the quote.
+# A campaign text older than this before the homeowner's first reply earns no credit for a visit or quote.
 ATTRIBUTION_WINDOW = datetime.timedelta(days=90)
 # Visits a calendar feed lists: from this long ago onward (calendars keep what they already have).
 CALENDAR_PAST = datetime.timedelta(days=90)
@@ -78,15 +78,14 @@ def calendar_visits(*, user, now: datetime.datetime | None = None) -> QuerySet[A
     return appointment_list().filter(assignee=user, starts_at__gte=now - CALENDAR_PAST).order_by("starts_at", "id")
 
 
-def quote_attribution(*, contact_id: int) -> tuple[int | None, str]:
+def campaign_attribution(*, contact_id: int) -> tuple[int | None, str]:
     """(campaign id, variant) of the campaign text that last reached the homeowner before they first replied.
 
     The first reply is the homeowner's first text after our first campaign text to them (or a
     membership's recorded reply time, whichever is earlier). Only a campaign text sent within 90
-    days before that reply counts. (None, "") when no campaign earns the quote.
+    days before that reply counts. (None, "") when no campaign earns the credit. Quotes and visits
+    store the answer when they are made, so a later campaign never takes their credit.
     """
-    from contacts.models import Activity
-
     memberships = CampaignMembership.objects.filter(contact_id=contact_id, sent_at__isnull=False)
     first = memberships.aggregate(first_sent=Min("sent_at"), first_replied=Min("replied_at"))
     if first["first_sent"] is None:
@@ -128,15 +127,18 @@ def campaign_money(*, campaign_ids=None, period: tuple[datetime.datetime, dateti
                    ) -> dict[tuple[int, str], CampaignMoney]:
     """Estimates, quotes sent, accepted and revenue won per (campaign id, variant), in two queries.
 
-    Quotes count by the campaign and variant kept on them; an estimate visit (not cancelled) counts
-    for the homeowner's campaign membership that got a reply most recently. Revenue won is the
-    invoiced amount of the job where there is one, else the accepted quote's amount. With a period
-    (start, end), quotes count when created in it and visits when they start in it.
+    Quotes and estimate visits (not cancelled) count by the campaign and variant kept on them (see
+    campaign_attribution). Revenue won is the invoiced amount of the job where there is one, else the
+    accepted quote's amount. With a period (start, end), quotes count when created in it and visits
+    when they start in it.
     """
     quotes = Quote.objects.filter(campaign__isnull=False)
-    visits = Appointment.objects.filter(kind=AppointmentKind.ESTIMATE).exclude(state=AppointmentState.CANCELLED)
+    visits = Appointment.objects.filter(kind=AppointmentKind.ESTIMATE, campaign__isnull=False).exclude(
+        state=AppointmentState.CANCELLED
+    )
     if campaign_ids is not None:
         quotes = quotes.filter(campaign_id__in=campaign_ids)
+        visits = visits.filter(campaign_id__in=campaign_ids)
     if period is not None:
         quotes = quotes.filter(created_at__gte=period[0], created_at__lt=period[1])
         visits = visits.filter(starts_at__gte=period[0], starts_at__lt=period[1])
@@ -153,21 +155,7 @@ def campaign_money(*, campaign_ids=None, period: tuple[datetime.datetime, dateti
         entry.quotes_accepted += row["accepted"]
         entry.revenue_won += (row["quoted_won"] or Decimal("0")) + (row["invoiced_won"] or Decimal("0"))
 
-    # Estimate visits count for the campaign membership of the homeowner that got a reply most recently.
-    replied = CampaignMembership.objects.filter(contact_id=OuterRef("contact_id"), replied_at__isnull=False).order_by(
-        "-replied_at", "-id"
-    )
-    visit_rows = (
-        visits.annotate(
-            campaign_id=Subquery(replied.values("campaign_id")[:1]), variant=Subquery(replied.values("variant")[:1])
-        )
-        .filter(campaign_id__isnull=False)
-        .values("campaign_id", "variant")
-        .annotate(n=Count("id"))
-    )
-    if campaign_ids is not None:
-        visit_rows = visit_rows.filter(campaign_id__in=campaign_ids)
-    for row in visit_rows:
+    for row in visits.order_by().values("campaign_id", "variant").annotate(n=Count("id")):
         money.setdefault((row["campaign_id"], row["variant"]), CampaignMoney()).estimates += row["n"]
     return money
 

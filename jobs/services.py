@@ -35,7 +35,7 @@ from .models import (
     ReminderTemplate,
     TaskOrigin,
 )
-from .selectors import quote_attribution
+from .selectors import campaign_attribution
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,19 @@ def task_complete(*, task: FollowUpTask, by_user, at: datetime.datetime | None =
     return bool(done)
 
 
+def task_reopen(*, task: FollowUpTask) -> bool:
+    """Open a closed task again (marked done by mistake); False if it was open.
+
+    A rule task whose reason is still gone is closed again by the next rule run.
+    """
+    with transaction.atomic():
+        reopened = FollowUpTask.objects.filter(pk=task.pk, done_at__isnull=False).update(
+            done_at=None, done_by=None, closed_reason="", updated_at=timezone.now()
+        )
+    task.refresh_from_db()
+    return bool(reopened)
+
+
 def _tasks_close(queryset, reason: str, now: datetime.datetime) -> int:
     return queryset.filter(done_at__isnull=True).update(done_at=now, closed_reason=reason, updated_at=now)
 
@@ -112,11 +125,15 @@ def appointment_create(
     *, contact: Contact, starts_at: datetime.datetime, ends_at: datetime.datetime, property=None, assignee=None,
     kind: str = AppointmentKind.ESTIMATE, notes: str = "", send_reminder: bool = True, created_by=None,
 ) -> Appointment:
-    """Schedule a visit; the homeowner's lead status moves forward to "Appointment set"."""
+    """Schedule a visit, attributed now (and for good) to the campaign and variant that earned it, as a quote is.
+
+    The homeowner's lead status moves forward to "Appointment set".
+    """
     with transaction.atomic():
+        campaign_id, variant = campaign_attribution(contact_id=contact.pk)
         appointment = _validated(Appointment(
             contact=contact, property=property, starts_at=starts_at, ends_at=ends_at, assignee=assignee, kind=kind,
-            notes=notes, send_reminder=send_reminder, created_by=created_by,
+            notes=notes, send_reminder=send_reminder, created_by=created_by, campaign_id=campaign_id, variant=variant,
         ))
         appointment.save()
         contact_lead_status_advance(contact=contact, to=LeadStatus.APPOINTMENT, by_user=created_by,
@@ -126,7 +143,8 @@ def appointment_create(
 
 def appointment_update(*, appointment: Appointment, **fields) -> Appointment:
     """Change a visit. Every change raises its calendar sequence; a new time clears the sent reminder,
-    so the homeowner is reminded of the new time only (the old one is never sent after the move)."""
+    so the homeowner is reminded of the new time only (the old one is never sent after the move).
+    Another homeowner brings their own campaign credit."""
     with transaction.atomic():
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         for name in ("reminder_sent_at", "reminder_result", "sequence"):
@@ -139,6 +157,9 @@ def appointment_update(*, appointment: Appointment, **fields) -> Appointment:
             appointment.reminder_sent_at = None
             appointment.reminder_result = ""
             changed += ["reminder_sent_at", "reminder_result"]
+        if "contact" in changed:
+            appointment.campaign_id, appointment.variant = campaign_attribution(contact_id=appointment.contact_id)
+            changed += ["campaign", "variant"]
         appointment.sequence += 1
         appointment.save(update_fields=[*changed, "sequence", "updated_at"])
         if appointment.state == AppointmentState.SCHEDULED and "contact" in changed:
@@ -158,7 +179,7 @@ def quote_create(
 ) -> Quote:
     """A quote, attributed now (and for good) to the campaign and variant that earned it."""
     with transaction.atomic():
-        campaign_id, variant = quote_attribution(contact_id=contact.pk)
+        campaign_id, variant = campaign_attribution(contact_id=contact.pk)
         quote = _validated(Quote(
             contact=contact, property=property, amount=amount, line_items=line_items or [], sent_on=sent_on,
             state=state, campaign_id=campaign_id, variant=variant, created_by=created_by,
@@ -169,12 +190,16 @@ def quote_create(
 
 
 def quote_update(*, quote: Quote, **fields) -> Quote:
-    """Change a quote. A decision (accepted, declined, expired) closes the tasks chasing it."""
+    """Change a quote. A decision (accepted, declined, expired) closes the tasks chasing it; another
+    homeowner brings their own campaign credit."""
     with transaction.atomic():
         changed = _apply(quote, fields, QUOTE_EDITABLE)
         if not changed:
             return quote
         _validated(quote)
+        if "contact" in changed:
+            quote.campaign_id, quote.variant = campaign_attribution(contact_id=quote.contact_id)
+            changed += ["campaign", "variant"]
         if "state" in changed:
             quote.decided_on = timezone.localdate() if quote.state in QUOTE_DECIDED_STATES else None
             changed.append("decided_on")

@@ -129,3 +129,44 @@ def test_campaign_metrics_gain_quotes_accepted_and_revenue_won_in_cents(office_a
     assert (body["overall"]["quotes_accepted"], body["overall"]["revenue_won"]) == (2, 425050 + 120000)
     assert body["variants"]["A"]["revenue_won"] == 425050
     assert body["variants"]["B"]["revenue_won"] == 120000  # invoiced, not quoted
+
+
+def test_office_staff_mark_a_task_done_and_reopen_it(office_api, office_user):
+    task = services.task_create(contact=ContactFactory(), title="Call back", due_at=ny(2026, 3, 10, 9))
+    response = office_api.post(f"/api/v1/tasks/{task.pk}/done/")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["id"], body["done_by"], body["closed_reason"]) == (task.pk, office_user.pk, "Done")
+    assert body["done_at"] is not None and response["ETag"]
+    task.refresh_from_db()
+    assert (task.done_by, task.done_at is not None) == (office_user, True)
+
+    # Done twice: the first time and person stay.
+    first_done_at = task.done_at
+    again = office_api.post(f"/api/v1/tasks/{task.pk}/done/")
+    assert again.status_code == 200
+    task.refresh_from_db()
+    assert (task.done_at, task.done_by) == (first_done_at, office_user)
+    assert office_api.get("/api/v1/tasks/", {"done": "true"}).json()["count"] == 1
+
+    response = office_api.post(f"/api/v1/tasks/{task.pk}/reopen/")
+    assert response.status_code == 200
+    assert (response.json()["done_at"], response.json()["done_by"], response.json()["closed_reason"]) == (None, None, "")
+    assert office_api.post(f"/api/v1/tasks/{task.pk}/reopen/").status_code == 200
+    assert office_api.get("/api/v1/tasks/", {"done": "false"}).json()["count"] == 1
+
+
+def test_a_user_who_may_only_read_tasks_cannot_mark_one_done(office_api):
+    from django.contrib.auth.models import Permission
+
+    reader = UserFactory(username="rita.reader")
+    reader.user_permissions.add(Permission.objects.get(codename="view_followuptask"))
+    task = services.task_create(contact=ContactFactory(), title="Call back", due_at=ny(2026, 3, 10, 9))
+    client = _client(reader)
+    assert client.get(f"/api/v1/tasks/{task.pk}/").status_code == 200
+    for path in (f"/api/v1/tasks/{task.pk}/done/", f"/api/v1/tasks/{task.pk}/reopen/"):
+        assert client.post(path).status_code == 403, path
+    assert _client(UserFactory(username="stranger")).post(f"/api/v1/tasks/{task.pk}/done/").status_code == 403
+    task.refresh_from_db()
+    assert task.done_at is None
+    assert office_api.post("/api/v1/tasks/999999/done/").status_code == 404
