@@ -12,7 +12,7 @@ import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -60,6 +60,8 @@ WAITING_LIMIT = 25
 # Preview of the homeowner's last text in the waiting list, in characters.
 WAITING_PREVIEW_CHARS = 140
 RECENT_INTERESTED_LIMIT = 10
+# Money figures are shown to the cent, halves rounded up ($0.025 -> $0.03), as people round money.
+CENT = Decimal("0.01")
 
 
 # --- Clock and periods --------------------------------------------------------------------
@@ -541,15 +543,15 @@ class MoneyFigures:
 
     @property
     def text_cost(self) -> Decimal:
-        return (settings.TEXT_SEGMENT_PRICE * self.segments).quantize(Decimal("0.01"))
+        return (settings.TEXT_SEGMENT_PRICE * self.segments).quantize(CENT, ROUND_HALF_UP)
 
     @property
     def cost_per_won_job(self) -> Decimal | None:
-        return (self.text_cost / self.quotes_accepted).quantize(Decimal("0.01")) if self.quotes_accepted else None
+        return (self.text_cost / self.quotes_accepted).quantize(CENT, ROUND_HALF_UP) if self.quotes_accepted else None
 
     @property
     def revenue_per_100_texts(self) -> Decimal | None:
-        return (self.revenue_won * 100 / self.sent).quantize(Decimal("0.01")) if self.sent else None
+        return (self.revenue_won * 100 / self.sent).quantize(CENT, ROUND_HALF_UP) if self.sent else None
 
 
 @dataclass

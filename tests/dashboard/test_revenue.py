@@ -221,7 +221,7 @@ SPEED_COLUMNS = ("answered", "median_business_hours", "p90_business_hours")
 
 def test_the_monthly_csv_and_the_stored_report_carry_revenue_and_speed_to_lead(hand_counted, client, manager):
     """The figures of the module docstring, per campaign and variant, and speed to lead per week and person.
-    All campaigns: 5 texts ($0.05), 2 won: $0.025 a won job, rounded half to even to $0.02."""
+    All campaigns: 5 texts ($0.05), 2 won: $0.025 a won job, rounded half up to $0.03."""
     client.force_login(manager)
     with time_machine.travel(NOW, tick=False):
         response = client.get(reverse("dashboard:monthly_report"), {"month": "2026-03", "format": "csv"})
@@ -247,7 +247,7 @@ def test_the_monthly_csv_and_the_stored_report_carry_revenue_and_speed_to_lead(h
         ("campaign", "Spring"): ("4", "1", "3", "2", "6750.00", "0.04", "0.02", "168750.00"),
         ("variant", "A"): ("2", "1", "2", "1", "4250.00", "0.02", "0.02", "212500.00"),
         ("variant", "B"): ("2", "0", "1", "1", "2500.00", "0.02", "0.02", "125000.00"),
-        ("all_campaigns", ""): ("5", "1", "4", "2", "6750.00", "0.05", "0.02", "135000.00"),
+        ("all_campaigns", ""): ("5", "1", "4", "2", "6750.00", "0.05", "0.03", "135000.00"),
     }
     assert [tuple(r[c] for c in SPEED_COLUMNS) for r in rows[6:]] == [
         ("3", "2.00", "6.00"),  # the month: 2 h, 6 h, 0.5 h
