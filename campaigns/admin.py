@@ -1,6 +1,7 @@
 """Admin of campaigns: settings with live segment counts and previews, results, lifecycle buttons, members."""
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from contacts import extensions
 from contacts.admin import ContactAdmin
 from contacts.selectors import line_label
 from crm.history_admin import AuditHistoryAdmin
@@ -286,19 +288,16 @@ def _offer_action(model_admin_class, action, *, after: int) -> None:
 
 
 _offer_action(ContactAdmin, add_contacts_to_campaign, after=2)
-for _model, _model_admin in admin.site._registry.items():
-    if _model._meta.label == "properties.Property":
-        _offer_action(type(_model_admin), add_property_owners_to_campaign, after=0)
+# The properties admin (registered first: INSTALLED_APPS order), found by label: campaigns and
+# properties are sibling layers and do not import each other.
+_offer_action(type(admin.site.get_model_admin(apps.get_model("properties", "Property"))),
+              add_property_owners_to_campaign, after=0)
 
 
+@extensions.contact_page_section
 def contact_campaigns_section(request, contact) -> str:
-    """The campaigns a homeowner is in, with their state, for the side of the contact page.
-
-    Campaigns adds this to the contacts admin itself (ContactAdmin.side_sections): contacts knows
-    nothing of campaigns.
-    """
+    """The campaigns a homeowner is in, with their state, for the side of the contact page
+    (registered in contacts.extensions: contacts knows nothing of campaigns)."""
     memberships = CampaignMembership.objects.filter(contact=contact).select_related("campaign").order_by("-id")
     return render_to_string("admin/campaigns/contact_campaigns.html", {"memberships": memberships}, request=request)
 
-
-ContactAdmin.side_sections = [*ContactAdmin.side_sections, contact_campaigns_section]

@@ -385,7 +385,8 @@ def membership_record_reply(*, activity: Activity) -> CampaignMembership | None:
 
         contacts = Contact.objects.filter(pk=activity.contact_id).exclude(lead_status__in=PROTECTED_LEAD_STATUSES)
         if category in LEAD_STATUS_FOR_REPLY:
-            audited_update(contacts, reason=f"Replied to a campaign: {category}",
+            audited_update(contacts.exclude(lead_status=LEAD_STATUS_FOR_REPLY[category]),
+                           reason=f"Replied to a campaign: {category}",
                            lead_status=LEAD_STATUS_FOR_REPLY[category], updated_at=timezone.now())
         else:
             audited_update(contacts.filter(lead_status=LeadStatus.NEW), reason=f"Replied to a campaign: {category}",

@@ -24,6 +24,7 @@ from django.utils.text import Truncator
 from crm.admin_a11y import LabelledInlineFormSet
 from crm.history_admin import AuditHistoryAdmin, changes_of
 
+from . import extensions
 from .admin_hold import HeldFilter, HoldAdminMixin
 from .admin_send_text import SendTextAdminMixin
 from .merge_fields import MERGE_FIELDS, validate_template
@@ -306,9 +307,6 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
     # (each in its own admin.py: this app knows neither).
     inlines = [ContactPhoneInline, OptOutEventInline, TextingHoldInline]
     actions = ["mark_opted_out", "add_tag", "mark_numbers_deliverable", "export_csv", "export_history_csv"]
-    # Callables (request, contact) -> HTML that higher apps add to the side of the contact page
-    # (campaigns lists the homeowner's campaigns), so this app need not import them.
-    side_sections: list = []
 
     class Media:
         css = {"all": ["contacts/admin.css"]}
@@ -388,7 +386,9 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
                     reverse("admin:contacts_activity_changelist") + f"?contact__id__exact={obj.pk}"
                 )
             context["waiting_for_reply"] = obj.conversations.filter(waiting_for_reply=True).exists()
-            context["side_sections"] = [section(request, obj) for section in self.side_sections]
+            # What apps above contacts add to the page (contacts/extensions.py): campaigns, next steps.
+            context["side_sections"] = extensions.render_sections(request, obj)
+            context["next_steps"] = extensions.render_next_steps(request, obj)
             # Linking a mentioned house is the properties app's view (by URL name; no import of it here).
             context["can_link_mentions"] = request.user.has_perm("properties.add_propertycontact")
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)

@@ -9,14 +9,15 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from contacts.admin import ContactAdmin
-from contacts.inbox import views as inbox_views
+from contacts import extensions
 
 from . import selectors, services
+from .links import homeowner_action_links
 from .models import Appointment, CalendarFeed, FollowUpTask, Job, Quote, ReminderTemplate
 
 
@@ -254,8 +255,14 @@ class CalendarFeedAdmin(admin.ModelAdmin):
         return False
 
 
-# The homeowner page gains "Schedule estimate", "Add follow-up" and "New quote" beside the conversation
-# (contacts knows nothing of jobs; like properties and campaigns, jobs adds to its admin).
-ContactAdmin.change_form_template = "admin/jobs/contact_change_form.html"
-# The same next steps under an inbox thread, with the conversation filled in for a follow-up.
-inbox_views.THREAD_TEMPLATE = "admin/jobs/inbox_thread.html"
+@extensions.next_step
+def homeowner_next_steps(request, contact, conversation=None) -> str:
+    """"Schedule estimate", "Add follow-up" and "New quote" above "Send text" on the homeowner page and
+    under an inbox thread (with the conversation filled in for a follow-up), as far as the user may add them.
+    Registered in contacts.extensions: contacts knows nothing of jobs."""
+    property_id = contact.property_links.order_by("id").values_list("property_id", flat=True).first()
+    links = homeowner_action_links(contact_id=contact.pk, property_id=property_id,
+                                   conversation_id=getattr(conversation, "pk", None))
+    needed = ["jobs.add_appointment", "jobs.add_followuptask", "jobs.add_quote"]
+    allowed = [link for link, perm in zip(links, needed, strict=True) if request.user.has_perm(perm)]
+    return render_to_string("admin/jobs/homeowner_actions.html", {"links": allowed}, request=request)

@@ -1,7 +1,6 @@
 """The one-click "Schedule estimate", "Add follow-up" and "New quote" links for a homeowner.
 
-The contact page uses them (jobs/admin.py adds them to it); an inbox thread can call
-`homeowner_action_links` the same way, with its conversation.
+jobs/admin.py shows them on the homeowner page and under an inbox thread (contacts.extensions.next_step).
 """
 from __future__ import annotations
 

@@ -19,7 +19,9 @@ def admin_log_in(page, live_server, username: str) -> None:
     page.goto(live_server.url + reverse("admin:login"))
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    page.wait_for_load_state()
 
 
 def save_screenshot(page, name: str, *, readme: bool = False, **options) -> Path:

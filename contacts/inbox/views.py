@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.sms import SmsSendError
 
+from .. import extensions
 from .. import services as contact_services
 from ..models import Conversation
 from ..selectors import line_label
@@ -122,12 +123,6 @@ def _conversation(pk) -> Conversation:
     return get_object_or_404(Conversation.objects.select_related("contact", "assigned_to", "done_by"), pk=pk)
 
 
-# The thread's template. An app above contacts may point this at a template extending it and filling
-# its `next_steps` block (jobs adds "Schedule estimate", "Add follow-up", "New quote"), the way
-# properties and campaigns extend the contact page; contacts itself knows none of them.
-THREAD_TEMPLATE = "admin/inbox/thread.html"
-
-
 @require_GET
 def thread(request, pk):
     _require(request, VIEW_PERMISSION)
@@ -139,11 +134,13 @@ def thread(request, pk):
     locale, opening = (None, None) if blocked else selectors.reply_window(contact=contact, now=now)
     scheduled = list(conversation.scheduled_texts.filter(status="scheduled").order_by("send_at"))
     zone = locale.zones[0] if locale and locale.zones else None
-    return TemplateResponse(request, THREAD_TEMPLATE, _context(
+    return TemplateResponse(request, "admin/inbox/thread.html", _context(
         request,
         title=str(contact),
         conversation=conversation,
         contact=contact,
+        # What apps above contacts offer next (contacts/extensions.py; jobs: visit, follow-up, quote).
+        next_steps=extensions.render_next_steps(request, contact, conversation),
         line=line_label(conversation.phone_number_id),
         activities=activities,
         latest_id=activities[-1].pk if activities else 0,

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime
 import struct
 import zlib
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,12 +16,11 @@ from django.utils import timezone
 from contacts.models import ActivityKind, Conversation, Direction, SavedReply
 from contacts.roles import OFFICE_STAFF
 from contacts.services import activity_record
-from tests.browser import admin_log_in
+from tests.browser import admin_log_in, save_screenshot
 from tests.factories import ActivityFactory, CampaignMembershipFactory, ContactFactory, ConversationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NOON = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=ZoneInfo("America/New_York"))
 # The inbox polls every 10 seconds; a new message must show within 15.
 LIVE_TIMEOUT_MS = 15_000
@@ -87,8 +85,7 @@ def test_office_staff_answer_and_snooze_from_the_inbox(live_server, page, outbox
     rows = page.locator(".inbox-row .inbox-open")
     assert rows.all_inner_texts() == ["Mary Ortiz", "Bob Keane", "Ann Cole"]  # interested first, then oldest
     assert page.locator("#inbox-link .inbox-count").inner_text() == "3"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
+    save_screenshot(page, "inbox", readme=True, full_page=True)
 
     page.click("text=Mary Ortiz")
     page.wait_for_selector(".thread")
@@ -138,7 +135,7 @@ def test_the_inbox_and_a_thread_work_on_a_phone(live_server, browser):
         page.goto(f"{live_server.url}/admin/inbox/")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert page.locator(".inbox-row a[href='tel:+16175550142']").is_visible()
-        page.screenshot(path=str(SCREENSHOTS / "inbox-phone.png"), full_page=True)
+        save_screenshot(page, "inbox-phone", readme=True, full_page=True)
 
         page.click("text=Mary Ortiz")
         page.wait_for_selector("#reply-body")

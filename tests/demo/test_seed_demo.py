@@ -116,15 +116,17 @@ def test_seed_demo_writes_in_bulk(homeowners):
     with CaptureQueriesContext(connection) as queries:
         _seed(homeowners=homeowners)
     # Hundreds of people, houses and messages: a query per row would be thousands. The demo
-    # campaigns' replies go through the real reply service, a few queries each; the visits, quotes
-    # and jobs of those who replied go through jobs.services (validation, attribution, lead status),
-    # at most 12 queries per visit, quote, job or follow-up written. Up to 12 texted photos are stored
-    # through the media services and replies are read and recorded with their history: a few hundred
-    # more, whatever the number of homeowners.
+    # campaigns' replies go through the real reply service (reading, lead status with its audit
+    # history, opt-outs), at most 10 queries each; the visits, quotes and jobs of those who replied
+    # go through jobs.services (validation, attribution, lead status), at most 12 queries per visit,
+    # quote, job or follow-up written. Up to 12 texted photos are stored through the media services:
+    # a few hundred more, whatever the number of homeowners.
+    from campaigns.models import CampaignMembership
     from jobs.models import Appointment, FollowUpTask, Job, Quote
 
     jobs_rows = sum(model.objects.count() for model in (Appointment, FollowUpTask, Job, Quote))
-    assert len(queries.captured_queries) < 800 + 12 * jobs_rows
+    replies = CampaignMembership.objects.filter(replied_at__isnull=False).count()
+    assert len(queries.captured_queries) < 600 + 12 * jobs_rows + 10 * replies, (jobs_rows, replies)
 
 
 def test_seed_demo_includes_the_demo_campaigns():

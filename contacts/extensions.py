@@ -1,0 +1,48 @@
+"""Where apps above contacts add to the office's screens, without contacts importing them.
+
+contacts knows nothing of campaigns, properties or jobs (the layers in pyproject.toml). Those apps
+register here, in their admin modules, what the homeowner page and the inbox thread show of theirs:
+
+- **Sections** at the side of the homeowner page: `section(request, contact) -> HTML`
+  (campaigns: the campaigns the homeowner is in).
+- **Next steps** above "Send text" on the homeowner page and under an inbox thread:
+  `step(request, contact, conversation) -> HTML`, `conversation` None on the homeowner page
+  (jobs: "Schedule estimate", "Add follow-up", "New quote").
+
+    from contacts import extensions
+
+    @extensions.contact_page_section
+    def contact_campaigns_section(request, contact): ...
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils.safestring import SafeString, mark_safe
+
+Section = Callable[..., str]
+
+_sections: list[Section] = []
+_next_steps: list[Section] = []
+
+
+def contact_page_section(section: Section) -> Section:
+    """Register `section(request, contact)`; each is shown once, in the order registered."""
+    if section not in _sections:
+        _sections.append(section)
+    return section
+
+
+def next_step(step: Section) -> Section:
+    """Register `step(request, contact, conversation)`; each is shown once, in the order registered."""
+    if step not in _next_steps:
+        _next_steps.append(step)
+    return step
+
+
+def render_sections(request, contact) -> list[SafeString]:
+    return [mark_safe(section(request, contact)) for section in _sections]  # noqa: S308 - rendered templates
+
+
+def render_next_steps(request, contact, conversation=None) -> SafeString:
+    return mark_safe("".join(step(request, contact, conversation) for step in _next_steps))  # noqa: S308
