@@ -696,7 +696,8 @@ def _answered_waits(start: dt.datetime, end: dt.datetime):
         before=F("direction")
     )
     return (
-        Activity.objects.filter(pk__in=turns.values("pk"))
+        # The turns again, found from the same index range (a bare pk IN over the whole table scans it).
+        texts.filter(pk__in=turns.values("pk"))
         .annotate(
             asked_at=Window(Lag("occurred_at"), **in_order), asked_by=Window(Lag("direction"), **in_order)
         )
