@@ -15,7 +15,6 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from contacts import extensions
-from contacts.admin import ContactAdmin
 from contacts.selectors import line_label
 from crm.history_admin import AuditHistoryAdmin
 
@@ -277,21 +276,12 @@ class CampaignMembershipAdmin(AuditHistoryAdmin):
 
 # --- "Add to campaign…" on the homeowner and house lists -------------------------------------
 # contacts and properties sit below or beside campaigns and do not know it, so campaigns puts its
-# actions on their admins. The house admin is found through the admin registry by model label,
-# since campaigns and properties do not import each other.
-
-
-def _offer_action(model_admin_class, action, *, after: int) -> None:
-    if action not in model_admin_class.actions:
-        actions = list(model_admin_class.actions)
-        model_admin_class.actions = [*actions[:after], action, *actions[after:]]
-
-
-_offer_action(ContactAdmin, add_contacts_to_campaign, after=2)
-# The properties admin (registered first: INSTALLED_APPS order), found by label: campaigns and
-# properties are sibling layers and do not import each other.
-_offer_action(type(admin.site.get_model_admin(apps.get_model("properties", "Property"))),
-              add_property_owners_to_campaign, after=0)
+# actions on their admins: on the homeowners list through contacts.extensions; on the house list
+# (properties is a sibling layer, not imported) through the admin registry, by model label.
+extensions.contact_admin_action(add_contacts_to_campaign, position=2)
+_property_admin = type(admin.site.get_model_admin(apps.get_model("properties", "Property")))
+if add_property_owners_to_campaign not in _property_admin.actions:
+    _property_admin.actions = [add_property_owners_to_campaign, *_property_admin.actions]
 
 
 @extensions.contact_page_section

@@ -303,10 +303,18 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
         }),
         ("System", {"fields": ["openphone_contact_id", ("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
-    # properties adds the homeowner's houses after the numbers, campaigns its "Add to campaign…" action
-    # (each in its own admin.py: this app knows neither).
-    inlines = [ContactPhoneInline, OptOutEventInline, TextingHoldInline]
-    actions = ["mark_opted_out", "add_tag", "mark_numbers_deliverable", "export_csv", "export_history_csv"]
+    # The page's own; properties adds the homeowner's houses and campaigns its "Add to campaign…"
+    # action through contacts/extensions.py (this app knows neither).
+    own_inlines = [ContactPhoneInline, OptOutEventInline, TextingHoldInline]
+    own_actions = ["mark_opted_out", "add_tag", "mark_numbers_deliverable", "export_csv", "export_history_csv"]
+
+    @property
+    def inlines(self):
+        return extensions.admin_inlines(self.own_inlines)
+
+    @property
+    def actions(self):
+        return extensions.admin_actions(self.own_actions)
 
     class Media:
         css = {"all": ["contacts/admin.css"]}

@@ -8,6 +8,8 @@ register here, in their admin modules, what the homeowner page and the inbox thr
 - **Next steps** above "Send text" on the homeowner page and under an inbox thread:
   `step(request, contact, conversation) -> HTML`, `conversation` None on the homeowner page
   (jobs: "Schedule estimate", "Add follow-up", "New quote").
+- **Inlines** of the homeowner page (properties: their houses) and **actions** of the homeowners
+  list (campaigns: "Add to campaign…"), each at a position among the page's own.
 
     from contacts import extensions
 
@@ -24,6 +26,8 @@ Section = Callable[..., str]
 
 _sections: list[Section] = []
 _next_steps: list[Section] = []
+_inlines: list[tuple[type, int]] = []
+_actions: list[tuple[Callable, int]] = []
 
 
 def contact_page_section(section: Section) -> Section:
@@ -38,6 +42,37 @@ def next_step(step: Section) -> Section:
     if step not in _next_steps:
         _next_steps.append(step)
     return step
+
+
+def contact_admin_inline(inline: type, *, position: int) -> type:
+    """Register an admin inline of the homeowner page, shown at `position` among the page's own."""
+    if all(registered is not inline for registered, _ in _inlines):
+        _inlines.append((inline, position))
+    return inline
+
+
+def contact_admin_action(action: Callable, *, position: int) -> Callable:
+    """Register an action of the homeowners list, offered at `position` among the list's own."""
+    if all(registered is not action for registered, _ in _actions):
+        _actions.append((action, position))
+    return action
+
+
+def _placed(own: list, added: list[tuple[object, int]]) -> list:
+    placed = list(own)
+    for item, position in sorted(added, key=lambda pair: pair[1]):
+        placed.insert(min(position, len(placed)), item)
+    return placed
+
+
+def admin_inlines(own: list) -> list:
+    """The homeowner page's inlines with the registered ones in their places."""
+    return _placed(own, _inlines)
+
+
+def admin_actions(own: list) -> list:
+    """The homeowners list's actions with the registered ones in their places."""
+    return _placed(own, _actions)
 
 
 def render_sections(request, contact) -> list[SafeString]:

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
-from contacts.admin import ContactAdmin, ForbiddenActionIs403Mixin, PhoneSearchMixin
+from contacts import extensions
+from contacts.admin import ForbiddenActionIs403Mixin, PhoneSearchMixin
 from contacts.phone import format_phone
 from crm.admin_a11y import LabelledInlineFormSet, NamedBlankAllValuesFilter
 from crm.history_admin import AuditHistoryAdmin, changes_of
@@ -287,4 +288,5 @@ class PropertyContactInline(admin.TabularInline):
         return format_html('<a href="{}">{}</a>', url, " · ".join(p for p in parts if p) or "open")
 
 
-ContactAdmin.inlines = [*ContactAdmin.inlines[:1], PropertyContactInline, *ContactAdmin.inlines[1:]]
+# The homeowner's houses, after their numbers on the homeowner page (contacts knows nothing of properties).
+extensions.contact_admin_inline(PropertyContactInline, position=1)
