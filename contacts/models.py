@@ -209,7 +209,8 @@ class ContactPhone(PhoneNormalizingModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords(no_db_index=["phone"])  # the audit trail: who changed what, when
+    # Read by homeowner (their History page and data export), never by the number's own id.
+    history = HistoricalRecords(no_db_index=["phone", "id"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["contact", "id"]

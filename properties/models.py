@@ -85,7 +85,8 @@ class PropertyContact(models.Model):
     role = models.CharField(max_length=20, choices=OwnerRole.choices, default=OwnerRole.PRIMARY_OWNER)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()  # the audit trail: who changed what, when
+    # Read by house (its owners' changes on the house's History page), never by the link's id or homeowner.
+    history = HistoricalRecords(no_db_index=["id", "contact"])  # the audit trail: who changed what, when
 
     class Meta:
         constraints = [

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from crm.queueing import task_named
 from properties.files import local_path
-from properties.importers.history import import_batch_history_record
+from properties.importers.history import import_batch_history_record, import_history_who
 from properties.models import ImportKind, ImportReject, ImportRun, ImportStatus
 
 from .contacts_csv import ContactRows
@@ -530,9 +530,11 @@ def _plan_batch(run, batch: _Batch, *, number: int, counts: Counts, carried: Car
 
 def _store_batch(run, planned: _PlannedBatch, *, after_batch: BatchHook | None, writer: str | None) -> None:
     """The batch's writes, its rejects and the run's progress, in the caller's transaction (batch lock held)."""
-    planned.plan.write(writer_for(timezone.now(), force=writer))
-    if settings.IMPORT_AUDIT_HISTORY:
-        import_batch_history_record(plan=planned.plan, run=run)
+    history = import_history_who(run) if settings.IMPORT_AUDIT_HISTORY else None
+    batch_writer = writer_for(timezone.now(), force=writer, history=history)
+    planned.plan.write(batch_writer)
+    if history is not None:
+        import_batch_history_record(plan=planned.plan, run=run, created_done=batch_writer.created_history)
     ImportReject.objects.bulk_create(
         [ImportReject(run=run, line=r.line, reason=r.reason, values=r.values) for r in planned.rejected]
     )

@@ -42,6 +42,8 @@ class PortableWriter:
 
     def __init__(self, now: datetime):
         self.now = now
+        # Models whose new rows' "+" history rows this writer wrote itself (PostgresWriter).
+        self.created_history: set = set()
 
     def insert(self, model, rows: Sequence[dict], ids: Sequence[int] | None = None) -> list[int]:
         """Store new rows; returns their ids (`ids`: the ids they were given beforehand)."""
@@ -91,6 +93,16 @@ class PostgresWriter(PortableWriter):
 
     name = "postgresql"
 
+    def __init__(self, now: datetime, *, history: dict | None = None):
+        super().__init__(now)
+        # {"user_id", "reason"}: each new row of an audited model also goes, as a "+" history row, into
+        # its historical table by a second COPY of the same values (crm.history's INSERT ... SELECT
+        # would read the rows back). `created_history` names the models done so.
+        self.history = history
+
+    def _audited(self, model) -> bool:
+        return self.history is not None and hasattr(model, "history")
+
     def insert(self, model, rows: Sequence[dict], ids: Sequence[int] | None = None) -> list[int]:
         if not rows:
             return []
@@ -101,9 +113,10 @@ class PostgresWriter(PortableWriter):
 
     def append(self, model, rows: Sequence[dict]) -> None:
         """COPY without ids: PostgreSQL's column default takes them from the sequence, which spares
-        a round trip and the ids' way there and back for rows nothing refers to."""
+        a round trip and the ids' way there and back for rows nothing refers to (an audited model's
+        rows take theirs first: the history rows carry them)."""
         if rows:
-            self._copy_new(model, rows, None)
+            self._copy_new(model, rows, self.reserve(model, len(rows)) if self._audited(model) else None)
 
     def _copy_new(self, model, rows: Sequence[dict], ids: Sequence[int] | None) -> None:
         """COPY new rows, with the ids they were given (or leaving them to the column default)."""
@@ -139,7 +152,23 @@ class PostgresWriter(PortableWriter):
             else:
                 copy_rows = ((id_, *values(row)) for id_, row in zip(ids, rows, strict=True))
                 columns.insert(0, pk)
+            if not (self._audited(model) and ids is not None):
+                self._copy(cursor, table, [f.column for f in columns], columns, copy_rows)
+                return
+            copy_rows = list(copy_rows)
             self._copy(cursor, table, [f.column for f in columns], columns, copy_rows)
+            self._copy_created_history(cursor, model, columns, copy_rows)
+
+    def _copy_created_history(self, cursor, model, columns: list[models.Field], rows: list[tuple]) -> None:
+        """The "+" history rows of rows just COPY'd: the same values, when, who and why."""
+        history = model.history.model
+        extra_names = ("history_date", "history_type", "history_user", "history_change_reason")
+        extra_fields = [history._meta.get_field(name) for name in extra_names]
+        extra = (self.now, "+", self.history["user_id"], self.history["reason"][:100])
+        fields = [history._meta.get_field(f.name) for f in columns] + extra_fields
+        self._copy(cursor, history._meta.db_table, [f.column for f in fields], fields,
+                   (row + extra for row in rows))
+        self.created_history.add(model)
 
     @classmethod
     def reserve(cls, model, count: int) -> list[int]:
@@ -261,8 +290,12 @@ class PostgresWriter(PortableWriter):
             )
 
 
-def writer_for(now: datetime, *, force: str | None = None) -> PortableWriter:
-    """The PostgreSQL COPY writer on PostgreSQL, the portable one elsewhere (or when forced)."""
+def writer_for(now: datetime, *, force: str | None = None, history: dict | None = None) -> PortableWriter:
+    """The PostgreSQL COPY writer on PostgreSQL, the portable one elsewhere (or when forced).
+
+    `history` ({"user_id", "reason"}): the COPY writer also writes the "+" history rows of the new rows
+    of audited models (see PostgresWriter); the portable one leaves them to crm.history.
+    """
     if force == "portable" or connection.vendor != "postgresql":
         return PortableWriter(now)
-    return PostgresWriter(now)
+    return PostgresWriter(now, history=history)
