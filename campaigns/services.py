@@ -806,8 +806,9 @@ def _send_claimed(*, campaign: Campaign, membership: CampaignMembership, window)
     mine = CampaignMembership.objects.filter(pk=membership.pk, status=MembershipStatus.SENDING)
 
     def link(activity: Activity) -> None:
-        audited_update(CampaignMembership.objects.filter(pk=membership.pk), reason="Campaign text recorded",
-                       activity=activity)
+        # Bookkeeping inside message_send's transaction; the membership's history row for this step is
+        # the "sent" one memberships_mark_sent writes for the whole batch, which carries the text.
+        CampaignMembership.objects.filter(pk=membership.pk).update(activity=activity)
 
     def settle(status: str, error: str = "", attempted: bool = True, **extra) -> None:
         if attempted:

@@ -88,7 +88,7 @@ def audited_update(queryset: QuerySet, *, by=None, reason: str, **fields) -> int
     SENDING) still names the right rows in the history. Same transaction as the update.
     """
     model = queryset.model
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside a caller's transaction: no savepoint round trips
         ids = list(queryset.select_for_update().order_by("pk").values_list("pk", flat=True))
         if not ids:
             return 0
