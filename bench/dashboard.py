@@ -22,21 +22,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import recreate_database, vacuum_analyze  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_dashboard"
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
 
 LINES = ("PNtoDbDhuz", "PNsecondLn")
 FIRST_NAMES = ("Linda", "James", "Maria", "Robert", "Patricia", "Michael", "Susan", "David", "Karen", "Joseph")
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def build_data(*, contacts: int, activities: int, analyze: bool = True) -> None:
@@ -154,10 +146,7 @@ def build_data(*, contacts: int, activities: int, analyze: bool = True) -> None:
         """)
         print(f"  {'campaign links':<16} {cursor.rowcount:>9,} rows in {time.perf_counter() - started:5.1f} s")
     if analyze:  # not inside a transaction (tests)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-        print(f"  {'vacuum analyze':<16} {'':>9}      in {time.perf_counter() - started:5.1f} s")
+        vacuum_analyze()
 
 
 def main() -> None:

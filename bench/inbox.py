@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import recreate_database, vacuum_analyze  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/crm_bench_inbox"
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
 
@@ -41,16 +43,6 @@ TEXTS = (
     "Hi {name}, we fix foundation cracks near you. Reply STOP to opt out.",
 )
 THREAD_LENGTH = 500
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def build_data(*, contacts: int, activities: int, analyze: bool = True) -> int:
@@ -138,10 +130,7 @@ def build_data(*, contacts: int, activities: int, analyze: bool = True) -> int:
         cursor.execute("SELECT id FROM contacts_conversation ORDER BY contact_id OFFSET 19 LIMIT 1")
         thread_id = cursor.fetchone()[0]
     if analyze:  # not inside a transaction (tests)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-        print(f"  {'vacuum analyze':<16} {'':>9}      in {time.perf_counter() - started:5.1f} s")
+        vacuum_analyze()
     return thread_id
 
 
@@ -182,7 +171,7 @@ def main() -> None:
         print(f"  {'migrate':<16} {'':>9}      in {time.perf_counter() - started:5.1f} s")
         thread_id = build_data(contacts=args.contacts, activities=args.activities)
     else:
-        thread_id = Conversation.objects.get(contact_id=20).pk
+        thread_id = Conversation.objects.order_by("contact_id")[19].pk  # as build_data picked it
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     user, _ = get_user_model().objects.get_or_create(username="bench-office", defaults={"is_staff": True})
