@@ -277,11 +277,12 @@ def contact_apply_reply_keywords(*, activity: Activity, source: str = "inbound_m
     return outcome
 
 
-def activity_store_reading(*, activity: Activity, reading) -> None:
-    """Keep how an incoming text was read (intent, opt-out certainty, rule, addresses) on the text.
+_READING_FIELDS = ("reading_category", "reading_opt_out", "reading_rule", "reading_addresses")
 
-    Addresses already matched to a house keep their `property_id` when the reading is stored again.
-    """
+
+def _set_reading(activity: Activity, reading) -> None:
+    """Put the reading on the text (in memory). Addresses already matched to a house keep their
+    `property_id` when the reading is stored again."""
     known = {
         (a.get("line1"), a.get("city"), a.get("state"), a.get("zip")): a.get("property_id")
         for a in (activity.reading_addresses or [])
@@ -296,11 +297,14 @@ def activity_store_reading(*, activity: Activity, reading) -> None:
     activity.reading_opt_out = str(reading.opt_out)
     activity.reading_rule = reading.rule[:120]
     activity.reading_addresses = addresses
+
+
+def activity_store_reading(*, activity: Activity, reading) -> None:
+    """Keep how an incoming text was read (intent, opt-out certainty, rule, addresses) on the text,
+    and on its conversation when it is the homeowner's newest text there."""
+    _set_reading(activity, reading)
     with transaction.atomic():
-        Activity.objects.filter(pk=activity.pk).update(
-            reading_category=activity.reading_category, reading_opt_out=activity.reading_opt_out,
-            reading_rule=activity.reading_rule, reading_addresses=addresses,
-        )
+        Activity.objects.filter(pk=activity.pk).update(**{name: getattr(activity, name) for name in _READING_FIELDS})
         if activity.conversation_id and activity.direction == Direction.INCOMING:
             # The conversation shows how its newest text from the homeowner was read (an older text
             # read again, e.g. by reclassify_replies, does not replace a newer one's reading).
@@ -312,9 +316,24 @@ def activity_store_reading(*, activity: Activity, reading) -> None:
             )
 
 
+def activities_store_readings(*, activities: list[Activity], batch_size: int = 500) -> None:
+    """activity_store_reading for many incoming texts at once (bulk writers: the demo): each is read,
+    the readings stored in bulk, then their conversations' reply_intent set in one statement. Reading
+    a text acts on nothing (no opt-out, no hold): contact_apply_reply_keywords does that."""
+    from .reading import read_message
+
+    for activity in activities:
+        _set_reading(activity, read_message(activity.body))
+    with transaction.atomic():
+        Activity.objects.bulk_update(activities, _READING_FIELDS, batch_size=batch_size)
+        conversations_refresh_reply_intent(
+            conversation_ids={a.conversation_id for a in activities if a.conversation_id}
+        )
+
+
 def conversations_refresh_reply_intent(*, conversation_ids: Iterable[int]) -> int:
     """Set each conversation's reply_intent from the stored reading of the homeowner's newest text, in one
-    statement (bulk writers: the demo, data fixes). Returns how many conversations were updated."""
+    statement (bulk writers). Returns how many conversations were updated."""
     from django.db.models import OuterRef, Subquery
     from django.db.models.functions import Coalesce
 

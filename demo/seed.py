@@ -23,12 +23,11 @@ from django.utils import timezone
 from campaigns.models import Campaign, CampaignMembership
 from contacts.models import Activity, ActivityKind, Contact, ContactPhone, Conversation, Direction, SavedReply, Tag
 from contacts.opt_out import opt_out_reason
-from contacts.reading import read_message
 from contacts.services import (
+    activities_store_readings,
     activity_media_add,
     activity_media_store_copy,
     contact_opt_out,
-    conversations_refresh_reply_intent,
     lines_upsert,
 )
 from demo.campaigns import seed_campaigns
@@ -811,17 +810,9 @@ def seed_demo(*, rng: random.Random, homeowners: int = 300, now: dt.datetime | N
 
 def _read_demo_texts() -> None:
     """Store the reading of each demo text from a homeowner not read yet, in bulk, and the conversations' intents."""
-    texts = list(Activity.objects.filter(openphone_id__startswith="ACdemo", kind=ActivityKind.MESSAGE,
-                                         direction=Direction.INCOMING, reading_rule=""))
-    for text in texts:
-        reading = read_message(text.body)
-        text.reading_category, text.reading_opt_out = str(reading.category), str(reading.opt_out)
-        text.reading_rule = reading.rule[:120]
-        text.reading_addresses = [{**a, "property_id": None} for a in reading.addresses_as_json()]
-    Activity.objects.bulk_update(
-        texts, ["reading_category", "reading_opt_out", "reading_rule", "reading_addresses"], batch_size=BATCH
-    )
-    conversations_refresh_reply_intent(conversation_ids={t.conversation_id for t in texts if t.conversation_id})
+    activities_store_readings(activities=list(Activity.objects.filter(
+        openphone_id__startswith="ACdemo", kind=ActivityKind.MESSAGE, direction=Direction.INCOMING, reading_rule="",
+    )), batch_size=BATCH)
 
 
 def _name_demo_lines(line: str) -> None:
