@@ -44,13 +44,13 @@ def inbox_needs_reply_count(*, now: datetime.datetime | None = None) -> int:
     return Conversation.objects.filter(needs_reply_q(now or timezone.now())).count()
 
 
-def _latest_reply_membership(field: str) -> Subquery:
-    """A field of the homeowner's most recent campaign membership that has a reply (through the
-    reverse relation, so contacts does not import campaigns)."""
+def _last_campaign_name() -> Subquery:
+    """The name of the campaign that texted the homeowner last: the one their reply answers (through
+    the reverse relation, so contacts does not import campaigns)."""
     memberships = (
         Contact.objects.filter(pk=OuterRef("contact_id"), campaign_memberships__sent_at__isnull=False)
         .order_by(F("campaign_memberships__sent_at").desc())
-        .values(f"campaign_memberships__{field}")[:1]
+        .values("campaign_memberships__campaign__name")[:1]
     )
     return Subquery(memberships)
 
@@ -165,7 +165,7 @@ def inbox_rows(conversation_ids: list[int]) -> list[InboxRow]:
         .select_related("contact", "assigned_to")
         .annotate(
             last_message_id=Subquery(newest_text.values("pk")[:1]),
-            campaign_name=_latest_reply_membership("campaign__name"),
+            campaign_name=_last_campaign_name(),
         )
     }
     messages = Activity.objects.filter(pk__in=[c.last_message_id for c in conversations.values() if c.last_message_id])
