@@ -33,6 +33,20 @@ def assert_all_reachable_in_order(total: int, stops) -> None:
     assert not no_ring, f"focus is invisible on: {no_ring}"
 
 
+def type_and_send(page, *, tabs: int, box_id: str, text: str, button: tuple[str, str]) -> None:
+    """From the top of the page: Tab `tabs` times to the text box, type, Tab to the send button (checked by
+    its `button` = (property, value)), press Enter, and wait for the confirmation."""
+    page.evaluate("() => document.activeElement.blur()")
+    for _ in range(tabs):
+        page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == box_id
+    page.keyboard.type(text)
+    page.keyboard.press("Tab")
+    assert page.evaluate(f"() => document.activeElement.{button[0]}") == button[1]
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".messagelist .success")
+
+
 @time_machine.travel(TUESDAY_NOON, tick=True)
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_office_staff_text_a_homeowner_with_the_keyboard_alone(viewport, live_server, browser, outbox):
@@ -53,15 +67,8 @@ def test_office_staff_text_a_homeowner_with_the_keyboard_alone(viewport, live_se
     assert [s.name for s in stops].index("Timeline entries, newest first") > box + 1
 
     # Now use it: Tab to the text box from the top, type, Tab to "Send text", press Enter.
-    page.evaluate("() => document.activeElement.blur()")
-    for _ in range(box + 1):
-        page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.id") == "id_body"
-    page.keyboard.type("Hi Maureen, can we stop by Thursday at 10?")
-    page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.value") == "Send text"
-    page.keyboard.press("Enter")
-    page.wait_for_selector(".messagelist .success")
+    type_and_send(page, tabs=box + 1, box_id="id_body", text="Hi Maureen, can we stop by Thursday at 10?",
+                  button=("value", "Send text"))
     assert [(m.to, m.body) for m in outbox] == [("+16175550142", "Hi Maureen, can we stop by Thursday at 10?")]
     assert Activity.objects.filter(contact_id=ids["contact"], body__startswith="Hi Maureen, can we").count() == 1
     page.close()
@@ -97,15 +104,8 @@ def test_office_staff_answer_from_an_inbox_thread_with_the_keyboard_alone(viewpo
     assert stops[box + 1].id == "send-reply"
     assert "Done" in [s.name for s in stops[box + 2:]]
 
-    page.evaluate("() => document.activeElement.blur()")
-    for _ in range(box + 1):
-        page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.id") == "reply-body"
-    page.keyboard.type("Hi Maureen, we can look at the bulkhead crack Thursday at 10.")
-    page.keyboard.press("Tab")
-    assert page.evaluate("() => document.activeElement.id") == "send-reply"
-    page.keyboard.press("Enter")
-    page.wait_for_selector(".messagelist .success")
+    type_and_send(page, tabs=box + 1, box_id="reply-body",
+                  text="Hi Maureen, we can look at the bulkhead crack Thursday at 10.", button=("id", "send-reply"))
     assert [(m.to, m.body) for m in outbox] == [
         ("+16175550142", "Hi Maureen, we can look at the bulkhead crack Thursday at 10.")
     ]
