@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.contrib.auth.models import Group
 
 from campaigns.models import CampaignMembership, CampaignStatus, MembershipStatus
 from campaigns.services import campaign_dispatch
@@ -16,7 +15,7 @@ from contacts.models import Contact, ContactPhone, HoldDecision, LeadStatus
 from contacts.roles import OFFICE_STAFF
 from contacts.services import contact_hold, contact_hold_decide, contact_phones_mark_deliverable
 from crm.history import audited_update
-from tests.factories import CampaignFactory, CampaignMembershipFactory, ContactFactory, UserFactory
+from tests.factories import CampaignFactory, CampaignMembershipFactory, ContactFactory, group_member
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +24,7 @@ EASTERN = ZoneInfo("America/New_York")
 
 @pytest.fixture
 def clerk(db):
-    user = UserFactory(username="olive.office")
-    user.groups.add(Group.objects.get(name=OFFICE_STAFF))
-    return user
+    return group_member(OFFICE_STAFF, "olive.office")
 
 
 def test_audited_update_records_only_the_rows_it_changed_with_who_and_why(clerk):

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from contacts.models import Contact
 from contacts.roles import OFFICE_STAFF
-from tests.factories import CampaignMembershipFactory, ContactFactory, PropertyContactFactory, UserFactory
+from tests.factories import CampaignMembershipFactory, ContactFactory, PropertyContactFactory, group_member
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def office(client):
-    user = UserFactory(username="ext.office")
-    user.groups.add(Group.objects.get(name=OFFICE_STAFF))
-    client.force_login(user)
+    client.force_login(group_member(OFFICE_STAFF, "ext.office"))
     return client
 
 
