@@ -82,7 +82,7 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(no_db_index=["name", "created_by"])  # the audit trail: who changed what, when
+    history = HistoricalRecords(user_db_constraint=False, no_db_index=["name", "created_by"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["-created_at"]
@@ -140,7 +140,7 @@ class CampaignMembership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(no_db_index=["activity"])  # the audit trail: who changed what, when
+    history = HistoricalRecords(user_db_constraint=False, no_db_index=["activity"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["id"]

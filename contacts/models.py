@@ -133,7 +133,7 @@ class Contact(PhoneNormalizingModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContactQuerySet.as_manager()
-    history = HistoricalRecords(no_db_index=["phone"])  # the audit trail: who changed what, when
+    history = HistoricalRecords(user_db_constraint=False, no_db_index=["phone"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -210,7 +210,7 @@ class ContactPhone(PhoneNormalizingModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Read by homeowner (their History page and data export), never by the number's own id.
-    history = HistoricalRecords(no_db_index=["phone", "id"])  # the audit trail: who changed what, when
+    history = HistoricalRecords(user_db_constraint=False, no_db_index=["phone", "id"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["contact", "id"]

@@ -48,7 +48,7 @@ class Property(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(no_db_index=["address_key"])  # the audit trail: who changed what, when
+    history = HistoricalRecords(user_db_constraint=False, no_db_index=["address_key"])  # the audit trail: who changed what, when
 
     class Meta:
         ordering = ["city", "address"]
@@ -86,7 +86,7 @@ class PropertyContact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Read by house (its owners' changes on the house's History page), never by the link's id or homeowner.
-    history = HistoricalRecords(no_db_index=["id", "contact"])  # the audit trail: who changed what, when
+    history = HistoricalRecords(user_db_constraint=False, no_db_index=["id", "contact"])  # the audit trail: who changed what, when
 
     class Meta:
         constraints = [

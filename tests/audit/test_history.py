@@ -124,3 +124,26 @@ def test_the_data_request_export_holds_the_person_and_every_change(clerk, client
                for row in history)
     assert all(row[0] == str(contact.pk) for row in history)
     assert str(other.pk) not in {row[0] for row in history}
+
+
+def test_deleting_a_user_keeps_the_changes_they_made_with_no_name_attached(clerk, manager, client):
+    """The history tables have no database constraint on who made a change (an import writes hundreds of
+    thousands of history rows, each of which would be checked against the users table); deleting the user
+    goes through Django, which clears their name from every history table and keeps the rows."""
+    contact = ContactFactory(first_name="Ann")
+    contact.first_name = "Anne"
+    contact._history_user = clerk
+    contact.save()
+    number = ContactPhone.objects.create(contact=contact, phone="+16175550177", label="mobile")
+    ContactPhone.history.filter(id=number.pk).update(history_user=clerk)
+    clerk_id = clerk.pk
+
+    clerk.delete()
+
+    latest = Contact.history.filter(id=contact.pk).latest("history_date")
+    assert (latest.first_name, latest.history_user_id) == ("Anne", None)
+    assert ContactPhone.history.filter(id=number.pk).exists()
+    assert not ContactPhone.history.filter(history_user_id=clerk_id).exists()
+    client.force_login(manager)
+    page = client.get(reverse("admin:contacts_contact_history", args=[contact.pk]))
+    assert page.status_code == 200 and "Anne" in page.content.decode()
