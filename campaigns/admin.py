@@ -1,7 +1,6 @@
 """Admin of campaigns: settings with live segment counts and previews, results, lifecycle buttons, members."""
 from __future__ import annotations
 
-from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.utils.http import urlencode
 
 from contacts import extensions
 from contacts.selectors import line_label
+from crm import admin_extensions
 from crm.history_admin import AuditHistoryAdmin
 
 from . import selectors, services
@@ -275,13 +275,11 @@ class CampaignMembershipAdmin(AuditHistoryAdmin):
 
 
 # --- "Add to campaign…" on the homeowner and house lists -------------------------------------
-# contacts and properties sit below or beside campaigns and do not know it, so campaigns puts its
-# actions on their admins: on the homeowners list through contacts.extensions; on the house list
-# (properties is a sibling layer, not imported) through the admin registry, by model label.
+# contacts and properties sit below or beside campaigns and do not know it, so campaigns registers
+# its actions for their lists: the homeowners list through contacts.extensions, the house list
+# (properties is a sibling layer, not imported) through crm.admin_extensions by model label.
 extensions.contact_admin_action(add_contacts_to_campaign, position=2)
-_property_admin = type(admin.site.get_model_admin(apps.get_model("properties", "Property")))
-if add_property_owners_to_campaign not in _property_admin.actions:
-    _property_admin.actions = [add_property_owners_to_campaign, *_property_admin.actions]
+admin_extensions.admin_action("properties.Property", add_property_owners_to_campaign, position=0)
 
 
 @extensions.contact_page_section

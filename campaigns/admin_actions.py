@@ -1,7 +1,7 @@
 """The "Add to campaign…" admin actions for the Contact and Property changelists.
 
-campaigns/admin.py adds them to the ContactAdmin and PropertyAdmin (which know nothing of
-campaigns); the intermediate page
+campaigns/admin.py registers them for the homeowners and house lists (contacts.extensions,
+crm.admin_extensions: contacts and properties know nothing of campaigns); the intermediate page
 (templates/admin/campaigns/add_to_campaign.html) picks the campaign, then the enrollment
 service does the work and the changelist shows its summary.
 """

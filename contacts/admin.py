@@ -22,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from crm.admin_a11y import LabelledInlineFormSet
+from crm.admin_extensions import RegisteredActionsMixin
 from crm.history_admin import AuditHistoryAdmin, changes_of
 
 from . import extensions
@@ -276,7 +277,8 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, AuditHistoryAdmin):
+class ContactAdmin(RegisteredActionsMixin, HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin,
+                   AuditHistoryAdmin):
     form = ContactAdminForm
     list_display = [
         "name", "phone_formatted", "status_badge", "tag_list", "first_property_display", "property_count_display",
@@ -311,10 +313,6 @@ class ContactAdmin(HoldAdminMixin, SendTextAdminMixin, ForbiddenActionIs403Mixin
     @property
     def inlines(self):
         return extensions.admin_inlines(self.own_inlines)
-
-    @property
-    def actions(self):
-        return extensions.admin_actions(self.own_actions)
 
     class Media:
         css = {"all": ["contacts/admin.css"]}

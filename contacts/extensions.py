@@ -9,7 +9,8 @@ register here, in their admin modules, what the homeowner page and the inbox thr
   `step(request, contact, conversation) -> HTML`, `conversation` None on the homeowner page
   (jobs: "Schedule estimate", "Add follow-up", "New quote").
 - **Inlines** of the homeowner page (properties: their houses) and **actions** of the homeowners
-  list (campaigns: "Add to campaign…"), each at a position among the page's own.
+  list (campaigns: "Add to campaign…"), each at a position among the page's own. Actions are kept
+  in crm/admin_extensions.py, where any app's list takes them from, under "contacts.Contact".
 
     from contacts import extensions
 
@@ -22,12 +23,13 @@ from collections.abc import Callable
 
 from django.utils.safestring import SafeString, mark_safe
 
+from crm import admin_extensions
+
 Section = Callable[..., str]
 
 _sections: list[Section] = []
 _next_steps: list[Section] = []
 _inlines: list[tuple[type, int]] = []
-_actions: list[tuple[Callable, int]] = []
 
 
 def contact_page_section(section: Section) -> Section:
@@ -53,26 +55,12 @@ def contact_admin_inline(inline: type, *, position: int) -> type:
 
 def contact_admin_action(action: Callable, *, position: int) -> Callable:
     """Register an action of the homeowners list, offered at `position` among the list's own."""
-    if all(registered is not action for registered, _ in _actions):
-        _actions.append((action, position))
-    return action
-
-
-def _placed(own: list, added: list[tuple[object, int]]) -> list:
-    placed = list(own)
-    for item, position in sorted(added, key=lambda pair: pair[1]):
-        placed.insert(min(position, len(placed)), item)
-    return placed
+    return admin_extensions.admin_action("contacts.Contact", action, position=position)
 
 
 def admin_inlines(own: list) -> list:
     """The homeowner page's inlines with the registered ones in their places."""
-    return _placed(own, _inlines)
-
-
-def admin_actions(own: list) -> list:
-    """The homeowners list's actions with the registered ones in their places."""
-    return _placed(own, _actions)
+    return admin_extensions.placed(own, _inlines)
 
 
 def render_sections(request, contact) -> list[SafeString]:

@@ -13,6 +13,7 @@ from contacts import extensions
 from contacts.admin import ForbiddenActionIs403Mixin, PhoneSearchMixin
 from contacts.phone import format_phone
 from crm.admin_a11y import LabelledInlineFormSet, NamedBlankAllValuesFilter
+from crm.admin_extensions import RegisteredActionsMixin
 from crm.history_admin import AuditHistoryAdmin, changes_of
 
 from . import import_admin  # noqa: F401 - registers ImportRun: upload, runs, rejects
@@ -155,7 +156,8 @@ class OwnerInline(admin.TabularInline):
 
 
 @admin.register(Property)
-class PropertyAdmin(LinkMentionAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin, AuditHistoryAdmin):
+class PropertyAdmin(RegisteredActionsMixin, LinkMentionAdminMixin, ForbiddenActionIs403Mixin, PhoneSearchMixin,
+                    AuditHistoryAdmin):
     form = PropertyAdminForm
     list_display = [
         "address", "city", "zip_code", "property_type", "year_built", "value_display", "equity_display",
@@ -181,7 +183,8 @@ class PropertyAdmin(LinkMentionAdminMixin, ForbiddenActionIs403Mixin, PhoneSearc
         ("System", {"fields": [("created_at", "updated_at")], "classes": ["collapse"]}),
     ]
     inlines = [OwnerInline]
-    actions = []  # campaigns adds "Add owners to campaign…"
+    # The list's own actions; campaigns adds "Add owners to campaign…" through crm/admin_extensions.py.
+    own_actions = []
 
     class Media:
         css = {"all": ["properties/property_admin.css"]}

@@ -47,3 +47,17 @@ def test_registering_twice_adds_once():
 
     extensions.contact_admin_action(add_contacts_to_campaign, position=2)
     assert admin.site.get_model_admin(Contact).actions.count(add_contacts_to_campaign) == 1
+
+
+def test_the_homeowners_lists_actions_are_kept_in_the_shared_registry():
+    """contacts.extensions files its actions in crm/admin_extensions.py under "contacts.Contact", like any list's."""
+    import inspect
+
+    from campaigns.admin_actions import add_contacts_to_campaign
+    from contacts.admin import ContactAdmin
+    from crm import admin_extensions
+
+    assert (add_contacts_to_campaign, 2) in admin_extensions._actions["contacts.contact"]
+    assert isinstance(inspect.getattr_static(ContactAdmin, "actions"), property)
+    assert admin.site.get_model_admin(Contact).actions == admin_extensions.admin_actions(
+        "contacts.Contact", ContactAdmin.own_actions)

@@ -1,0 +1,53 @@
+"""Admin actions one app adds to another app's list, named by model label, so neither imports the other.
+
+An app registers an action for a model ("properties.Property") at a position among that list's own
+actions; the model's admin takes its actions from here with `RegisteredActionsMixin`:
+
+    # campaigns/admin.py
+    admin_extensions.admin_action("properties.Property", add_property_owners_to_campaign, position=0)
+
+    # properties/admin.py
+    class PropertyAdmin(RegisteredActionsMixin, ..., admin.ModelAdmin):
+        own_actions = ["..."]
+
+The list is put together each time the admin asks, so the order in which apps load does not matter.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_actions: dict[str, list[tuple[Callable, int]]] = {}
+
+
+def admin_action(model_label: str, action: Callable, *, position: int) -> Callable:
+    """Register `action` on the admin list of `model_label`, offered at `position` among the list's own."""
+    registered = _actions.setdefault(model_label.lower(), [])
+    if all(known is not action for known, _ in registered):
+        registered.append((action, position))
+    return action
+
+
+def placed(own: list, added: list[tuple[object, int]]) -> list:
+    """`own` with each added item inserted at its position (lowest first; past the end goes last)."""
+    result = list(own)
+    for item, position in sorted(added, key=lambda pair: pair[1]):
+        result.insert(min(position, len(result)), item)
+    return result
+
+
+def admin_actions(model_label: str, own: list) -> list:
+    """The list's own actions with those registered for `model_label` in their places."""
+    return placed(own, _actions.get(model_label.lower(), []))
+
+
+class RegisteredActionsMixin:
+    """A ModelAdmin whose actions are its `own_actions` plus those registered for its model.
+
+    Put it before ModelAdmin in the bases; set `own_actions`, never `actions`.
+    """
+
+    own_actions: list = []
+
+    @property
+    def actions(self):
+        return admin_actions(self.model._meta.label, self.own_actions)
