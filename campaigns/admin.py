@@ -278,8 +278,9 @@ class CampaignMembershipAdmin(AuditHistoryAdmin):
 # contacts and properties sit below or beside campaigns and do not know it, so campaigns registers
 # its actions for their lists: the homeowners list through contacts.extensions, the house list
 # (properties is a sibling layer, not imported) through crm.admin_extensions by model label.
-extensions.contact_admin_action(add_contacts_to_campaign, position=2)
-admin_extensions.admin_action("properties.Property", add_property_owners_to_campaign, position=0)
+ENROLL = ["campaigns.add_campaignmembership"]
+extensions.contact_admin_action(add_contacts_to_campaign, position=2, permissions=ENROLL)
+admin_extensions.admin_action("properties.Property", add_property_owners_to_campaign, position=0, permissions=ENROLL)
 
 
 @extensions.contact_page_section

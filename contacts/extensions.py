@@ -19,7 +19,7 @@ register here, in their admin modules, what the homeowner page and the inbox thr
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -53,9 +53,10 @@ def contact_admin_inline(inline: type, *, position: int) -> type:
     return inline
 
 
-def contact_admin_action(action: Callable, *, position: int) -> Callable:
-    """Register an action of the homeowners list, offered at `position` among the list's own."""
-    return admin_extensions.admin_action("contacts.Contact", action, position=position)
+def contact_admin_action(action: Callable, *, position: int, permissions: Iterable[str] = ()) -> Callable:
+    """Register an action of the homeowners list, offered at `position` among the list's own, to users
+    holding every one of `permissions`."""
+    return admin_extensions.admin_action("contacts.Contact", action, position=position, permissions=permissions)
 
 
 def admin_inlines(own: list) -> list:

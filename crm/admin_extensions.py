@@ -4,26 +4,32 @@ An app registers an action for a model ("properties.Property") at a position amo
 actions; the model's admin takes its actions from here with `RegisteredActionsMixin`:
 
     # campaigns/admin.py
-    admin_extensions.admin_action("properties.Property", add_property_owners_to_campaign, position=0)
+    admin_extensions.admin_action("properties.Property", add_property_owners_to_campaign, position=0,
+                                  permissions=["campaigns.add_campaignmembership"])
 
     # properties/admin.py
     class PropertyAdmin(RegisteredActionsMixin, ..., admin.ModelAdmin):
         own_actions = ["..."]
 
 The list is put together each time the admin asks, so the order in which apps load does not matter.
+An action registered with `permissions` is offered only to users who hold all of them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 _actions: dict[str, list[tuple[Callable, int]]] = {}
+_permissions: dict[Callable, tuple[str, ...]] = {}
 
 
-def admin_action(model_label: str, action: Callable, *, position: int) -> Callable:
-    """Register `action` on the admin list of `model_label`, offered at `position` among the list's own."""
+def admin_action(model_label: str, action: Callable, *, position: int, permissions: Iterable[str] = ()) -> Callable:
+    """Register `action` on the admin list of `model_label`, offered at `position` among the list's own,
+    to users holding every one of `permissions` ("app_label.codename")."""
     registered = _actions.setdefault(model_label.lower(), [])
     if all(known is not action for known, _ in registered):
         registered.append((action, position))
+    if permissions:
+        _permissions[action] = tuple(permissions)
     return action
 
 
@@ -51,3 +57,12 @@ class RegisteredActionsMixin:
     @property
     def actions(self):
         return admin_actions(self.model._meta.label, self.own_actions)
+
+    def get_actions(self, request):
+        """The actions this user may run: registered ones need the permissions they were registered with."""
+        actions = super().get_actions(request)
+        for name, (func, *_rest) in list(actions.items()):
+            needed = _permissions.get(func)
+            if needed and not request.user.has_perms(needed):
+                del actions[name]
+        return actions
