@@ -66,3 +66,26 @@ class RegisteredActionsMixin:
             if needed and not request.user.has_perms(needed):
                 del actions[name]
         return actions
+
+
+def check_registered_actions(app_configs=None, **kwargs):
+    """System check: each label actions were registered for names a model whose admin takes them."""
+    from django.apps import apps
+    from django.contrib import admin
+    from django.core.checks import Error
+
+    errors = []
+    for label, registered in _actions.items():
+        names = ", ".join(getattr(action, "__name__", repr(action)) for action, _ in registered)
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            errors.append(Error(f"Admin actions ({names}) were registered for {label!r}, which is not a model.",
+                                hint="Name the model as app_label.ModelName.", id="crm.E101"))
+            continue
+        model_admin = admin.site.get_model_admin(model) if admin.site.is_registered(model) else None
+        if not isinstance(model_admin, RegisteredActionsMixin):
+            errors.append(Error(f"Admin actions ({names}) were registered for {label}, whose admin does not take "
+                                "them.", hint="Give its ModelAdmin RegisteredActionsMixin and own_actions.",
+                                id="crm.E102"))
+    return errors

@@ -13,12 +13,15 @@ class CrmConfig(AppConfig):
         # `@shared_task` binds to the current Celery app; loading ours here, once Django is set up,
         # makes it the current one in web processes, commands and workers alike.
         from django.contrib.auth.signals import user_logged_in
+        from django.core import checks
 
+        from crm.admin_extensions import check_registered_actions
         from crm.idle_sessions import session_renewed_mark
         from crm.two_factor import two_factor_needed_remember
 
         from .celery import app  # noqa: F401
 
+        checks.register(check_registered_actions, checks.Tags.admin)
         user_logged_in.connect(two_factor_needed_remember, dispatch_uid="crm.two_factor_needed")
         user_logged_in.connect(session_renewed_mark, dispatch_uid="crm.session_renewed")
 

@@ -54,3 +54,20 @@ def test_the_house_lists_actions_come_from_the_registry(registry):
 def test_campaigns_registers_add_owners_to_campaign_first_on_the_house_list():
     assert admin.site.get_model_admin(Property).actions[0] is add_property_owners_to_campaign
     assert (add_property_owners_to_campaign, 0) in admin_extensions._actions["properties.property"]
+
+
+def test_the_system_check_names_actions_registered_where_no_admin_takes_them(registry):
+    assert registry.check_registered_actions() == []
+    registry.admin_action("shop.Thing", first, position=0)  # no such model
+    registry.admin_action("auth.Permission", second, position=0)  # a model with no admin list that takes them
+    errors = registry.check_registered_actions()
+    assert [(error.id, "first" in error.msg or "second" in error.msg) for error in errors] == [
+        ("crm.E101", True), ("crm.E102", True)
+    ]
+    assert "'shop.thing'" in errors[0].msg and "auth.permission" in errors[1].msg
+
+
+def test_the_projects_registered_actions_pass_the_check():
+    from django.core import checks
+
+    assert [e for e in checks.run_checks(tags=[checks.Tags.admin]) if e.id.startswith("crm.")] == []
