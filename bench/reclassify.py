@@ -88,7 +88,7 @@ def measure(*args: str) -> tuple[str, float, float, int]:
 
     with connection.execute_wrapper(count):
         started, cpu = time.perf_counter(), time.process_time()
-        call_command("reclassify_replies", *args, stdout=out)
+        call_command("reclassify_replies", *args, stdout=out, stderr=StringIO())
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     return out.getvalue(), elapsed, cpu, statements
 
