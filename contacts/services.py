@@ -4,15 +4,16 @@ Each function is one transaction; callers pass keyword arguments only.
 """
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q, Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, JSONField, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from crm.history import audited_update
@@ -316,35 +317,86 @@ def activity_store_reading(*, activity: Activity, reading) -> None:
             )
 
 
-def activities_store_readings(*, activities: list[Activity], batch_size: int = 500) -> None:
-    """activity_store_reading for many incoming texts at once (bulk writers: the demo): each is read,
-    the readings stored in bulk, then their conversations' reply_intent set in one statement. Reading
-    a text acts on nothing (no opt-out, no hold): contact_apply_reply_keywords does that."""
+# Rows written by one UPDATE when the database is not PostgreSQL (SQLite caps a statement's parameters).
+_BULK_UPDATE_BATCH = 500
+
+
+def _rows_update(model, objs: list, fields: Sequence[str]) -> None:
+    """Write `fields` of these rows as they are in memory, nothing else (no `updated_at`): one
+    UPDATE ... FROM unnest(...) on PostgreSQL, bulk_update in batches elsewhere."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, fields, batch_size=_BULK_UPDATE_BATCH)
+        return
+    qn = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    assignments = ", ".join(
+        f"{qn(f.column)} = v.{qn(f.column)}{'::jsonb' if isinstance(f, JSONField) else ''}" for f in columns
+    )
+    arrays = ", ".join(["%s::bigint[]", *["%s::text[]"] * len(columns)])
+    sql = (
+        f"UPDATE {qn(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model, values as parameters
+        f"FROM unnest({arrays}) AS v(id, {', '.join(qn(f.column) for f in columns)}) WHERE t.id = v.id"
+    )
+    params = [[obj.pk for obj in objs]]
+    for f in columns:
+        values = [getattr(obj, f.attname) for obj in objs]
+        params.append([json.dumps(v, cls=f.encoder) for v in values] if isinstance(f, JSONField) else values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def activities_store_readings(
+    *, activities: list[Activity], readings: list | None = None, batch_size: int = _BULK_UPDATE_BATCH
+) -> list[Activity]:
+    """activity_store_reading for many incoming texts at once (the demo, reclassify_replies), with a
+    fixed number of queries: each text gets its reading (`readings`, in the same order, or read now),
+    only the texts whose stored reading changes are written, and each conversation whose newest
+    text from the homeowner is among them shows that text's intent. Returns the texts written.
+
+    The texts need only their id, conversation, body and reading fields. Reading a text acts on
+    nothing (no opt-out, no hold): contact_apply_reply_keywords and activities_reread do that."""
     from .reading import read_message
 
-    for activity in activities:
-        _set_reading(activity, read_message(activity.body))
+    if readings is None:
+        readings = [read_message(activity.body) for activity in activities]
+    changed = []
+    for activity, reading in zip(activities, readings, strict=True):
+        before = [getattr(activity, name) for name in _READING_FIELDS]
+        _set_reading(activity, reading)
+        if [getattr(activity, name) for name in _READING_FIELDS] != before:
+            changed.append(activity)
     with transaction.atomic():
-        Activity.objects.bulk_update(activities, _READING_FIELDS, batch_size=batch_size)
-        conversations_refresh_reply_intent(
-            conversation_ids={a.conversation_id for a in activities if a.conversation_id}
-        )
+        for start in range(0, len(changed), batch_size):
+            _rows_update(Activity, changed[start:start + batch_size], _READING_FIELDS)
+        _conversations_show_newest_reading(activities=activities)
+    return changed
 
 
-def conversations_refresh_reply_intent(*, conversation_ids: Iterable[int]) -> int:
-    """Set each conversation's reply_intent from the stored reading of the homeowner's newest text, in one
-    statement (bulk writers). Returns how many conversations were updated."""
-    from django.db.models import OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
-    newest_read = (
+def _conversations_show_newest_reading(*, activities: list[Activity]) -> int:
+    """Give each conversation whose newest incoming text is one of `activities` that text's intent
+    (reply_intent), as activity_store_reading does one text at a time; conversations already
+    showing it are not written. Returns how many were updated."""
+    by_id = {activity.pk: activity for activity in activities}
+    conversation_ids = {activity.conversation_id for activity in activities if activity.conversation_id}
+    if not conversation_ids:
+        return 0
+    newest = (
         Activity.objects.filter(conversation_id=OuterRef("pk"), kind=ActivityKind.MESSAGE, direction=Direction.INCOMING)
         .order_by("-occurred_at", "-id")
-        .values("reading_category")[:1]
+        .values("pk")[:1]
     )
-    return Conversation.objects.filter(pk__in=list(conversation_ids)).update(
-        reply_intent=Coalesce(Subquery(newest_read), Value(""))
-    )
+    stale = []
+    for pk, intent, newest_id in (
+        Conversation.objects.filter(pk__in=conversation_ids).annotate(newest_id=Subquery(newest))
+        .values_list("pk", "reply_intent", "newest_id").order_by()
+    ):
+        text = by_id.get(newest_id)
+        if text is not None and text.reading_category != intent:
+            stale.append(Conversation(pk=pk, reply_intent=text.reading_category))
+    _rows_update(Conversation, stale, ["reply_intent"])
+    return len(stale)
 
 
 def contact_fill_from_openphone(
@@ -1108,6 +1160,22 @@ def activity_set_address_matches(*, activity: Activity, property_ids: list) -> N
         Activity.objects.filter(pk=activity.pk).update(reading_addresses=addresses)
 
 
+def activities_set_address_matches(*, activities: list[Activity], property_ids: list[list]) -> list[Activity]:
+    """activity_set_address_matches for many texts (`property_ids` in the same order): only the
+    texts whose stored matches change are written, in bulk. Returns those texts."""
+    changed = []
+    for activity, ids in zip(activities, property_ids, strict=True):
+        addresses = [dict(a) for a in (activity.reading_addresses or [])]
+        for address, property_id in zip(addresses, ids, strict=False):
+            address["property_id"] = property_id
+        if addresses != (activity.reading_addresses or []):
+            activity.reading_addresses = addresses
+            changed.append(activity)
+    with transaction.atomic():
+        _rows_update(Activity, changed, ["reading_addresses"])
+    return changed
+
+
 @dataclass
 class Reread:
     """What reading a stored text again changed (or would change)."""
@@ -1124,43 +1192,66 @@ class Reread:
         return self.old[:2] != self.new[:2] or bool(self.action)
 
 
-def activity_reread(*, activity: Activity, apply: bool, source: str = "reclassify") -> Reread:
-    """Read a stored incoming text again with today's reader; with `apply`, store it and act.
+def activities_reread(*, activities: list[Activity], apply: bool, source: str = "reclassify") -> list[Reread]:
+    """Read stored incoming texts again with today's reader, oldest first; with `apply`, store the
+    readings (activities_store_readings) and act, all in one transaction. Returns what changed, text by text.
 
     A past message newly read as an opt-out (certain or possible) HOLDS the contact rather than
     opting them out silently: a person confirms it on the contact page. Nothing is done when the
-    contact is already opted out or held, or a later opt-out/opt-in of theirs already decided.
+    contact is already opted out or held (by an earlier text of this call too, when applied), a
+    later opt-out/opt-in of theirs already decided, or an opt-out or hold already points at the text.
+    The queries do not grow with the number of texts (holds, which are rare, are one each). The
+    texts need only id, contact, conversation, occurred_at, body and the reading fields.
     """
     from .models import TextingHold
     from .opt_out import opt_out_reason
     from .reading import OptOutCertainty, read_message
 
-    reading = read_message(activity.body)
-    change = Reread(
-        activity_id=activity.pk, contact_id=activity.contact_id, occurred_at=activity.occurred_at,
-        old=(activity.reading_category, activity.reading_opt_out, activity.reading_rule),
-        new=(str(reading.category), str(reading.opt_out), reading.rule),
-    )
-    asks_to_stop = reading.opt_out in (OptOutCertainty.CERTAIN, OptOutCertainty.POSSIBLE)
-    if asks_to_stop and activity.reading_opt_out not in (OptOutCertainty.CERTAIN, OptOutCertainty.POSSIBLE):
-        contact = Contact.objects.only("pk", "opted_out", "texting_held").get(pk=activity.contact_id)
-        decided_later = OptOutEvent.objects.filter(
-            contact_id=activity.contact_id, occurred_at__gt=activity.occurred_at
-        ).exists()
-        handled = OptOutEvent.objects.filter(activity=activity).exists() or TextingHold.objects.filter(
-            activity=activity
-        ).exists()
-        if not (contact.opted_out or contact.texting_held or decided_later or handled):
-            change.action = "hold"
+    asks_to_stop = (OptOutCertainty.CERTAIN, OptOutCertainty.POSSIBLE)
+    readings = [read_message(activity.body) for activity in activities]
+    changes = [
+        Reread(
+            activity_id=activity.pk, contact_id=activity.contact_id, occurred_at=activity.occurred_at,
+            old=(activity.reading_category, activity.reading_opt_out, activity.reading_rule),
+            new=(str(reading.category), str(reading.opt_out), reading.rule),
+        )
+        for activity, reading in zip(activities, readings, strict=True)
+    ]
+    newly_stop = [
+        (activity, change) for activity, reading, change in zip(activities, readings, changes, strict=True)
+        if reading.opt_out in asks_to_stop and activity.reading_opt_out not in asks_to_stop
+    ]
+    contacts: dict[int, Contact] = {}
+    if newly_stop:
+        contact_ids = {activity.contact_id for activity, _ in newly_stop}
+        activity_ids = [activity.pk for activity, _ in newly_stop]
+        contacts = Contact.objects.only("pk", "opted_out", "texting_held").in_bulk(contact_ids)
+        last_decided = dict(
+            OptOutEvent.objects.filter(contact_id__in=contact_ids).order_by().values("contact_id")
+            .annotate(last=Max("occurred_at")).values_list("contact_id", "last")
+        )
+        handled = set(
+            OptOutEvent.objects.filter(activity_id__in=activity_ids).order_by().values_list("activity_id", flat=True)
+            .union(TextingHold.objects.filter(activity_id__in=activity_ids).order_by().values_list("activity_id", flat=True))
+        )
+        for activity, change in newly_stop:
+            contact = contacts[activity.contact_id]
+            last = last_decided.get(contact.pk)
+            decided_later = last is not None and last > activity.occurred_at
+            if not (contact.opted_out or contact.texting_held or decided_later or activity.pk in handled):
+                change.action = "hold"
+                if apply:
+                    contact.texting_held = True  # the contact's later texts in this call see the hold
     if apply:
         with transaction.atomic():
-            activity_store_reading(activity=activity, reading=reading)
-            if change.action == "hold":
-                contact_hold(
-                    contact=activity.contact, reason=f"Re-read: {opt_out_reason(activity.body)}"[:255], source=source,
-                    activity=activity, at=activity.occurred_at,
-                )
-    return change
+            activities_store_readings(activities=activities, readings=readings)
+            for activity, change in newly_stop:
+                if change.action == "hold":
+                    contact_hold(
+                        contact=contacts[activity.contact_id], reason=f"Re-read: {opt_out_reason(activity.body)}"[:255],
+                        source=source, activity=activity, at=activity.occurred_at,
+                    )
+    return changes
 
 
 # --- Numbers OpenPhone cannot deliver to ------------------------------------------------------

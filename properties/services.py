@@ -154,6 +154,20 @@ def activity_match_mentions(*, activity) -> list:
     return found
 
 
+def activities_match_mentions(*, activities: list) -> int:
+    """activity_match_mentions for many texts at once, with a fixed number of queries: the addresses
+    they mention are matched together (properties_match_addresses) and only the texts whose
+    matches change are written. Returns how many texts were written."""
+    from contacts.services import activities_set_address_matches
+
+    from .selectors import properties_match_addresses
+
+    texts = [activity for activity in activities if activity.reading_addresses]
+    found = iter(properties_match_addresses(mentions=[m for activity in texts for m in activity.reading_addresses]))
+    property_ids = [[house.pk if (house := next(found)) else None for _ in activity.reading_addresses] for activity in texts]
+    return len(activities_set_address_matches(activities=texts, property_ids=property_ids))
+
+
 def property_link_mention(*, activity, index: int, role: str = OwnerRole.PRIMARY_OWNER) -> tuple[Property, bool]:
     """A person clicked "Link": tie the house a text mentions to the homeowner who sent it.
 

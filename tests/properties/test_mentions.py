@@ -6,7 +6,7 @@ from django.urls import reverse
 from contacts.models import Activity
 from contacts.roles import OFFICE_STAFF
 from properties.models import Property, PropertyContact
-from properties.selectors import property_match_address
+from properties.selectors import properties_match_addresses, property_match_address
 from tests.factories import ContactFactory, PropertyFactory, UserFactory
 from tests.openphone.sender import deliver, load_event
 
@@ -32,6 +32,27 @@ def test_match_with_or_without_city_and_zip_when_unique():
     assert property_match_address(line1="99 Oak St", city="Brockton") is None
     alone = PropertyFactory(address="7 Cedar Lane", city="Taunton")
     assert property_match_address(line1="7 Cedar Ln") == alone
+
+
+def test_many_addresses_are_matched_together_the_same_way(django_assert_num_queries):
+    brockton = PropertyFactory(address="12 Oak Street", city="Brockton", zip_code="02301")
+    quincy = PropertyFactory(address="12 Oak Street", city="Quincy", zip_code="02169")
+    alone = PropertyFactory(address="7 Cedar Lane", city="Taunton")
+    mentions = [
+        {"line1": "12 Oak St", "city": "brockton", "state": "", "zip": ""},
+        {"line1": "12 Oak St", "city": "", "state": "", "zip": "02169"},
+        {"line1": "12 Oak St", "city": "", "state": "", "zip": ""},  # two towns: a person picks
+        {"line1": "12 Oak St", "city": "Quincy", "state": "RI", "zip": ""},  # another state
+        {"line1": "7 Cedar Ln", "city": "", "state": "ma", "zip": ""},
+        {"line1": "99 Oak St", "city": "Brockton", "state": "", "zip": ""},
+        {"line1": "", "city": "Brockton", "state": "", "zip": ""},
+    ]
+    with django_assert_num_queries(1):
+        found = properties_match_addresses(mentions=mentions)
+    assert found == [brockton, quincy, None, None, alone, None, None]
+    assert found == [
+        property_match_address(line1=m["line1"], city=m["city"], state=m["state"], zip_code=m["zip"]) for m in mentions
+    ]
 
 
 def _receive(client, django_capture_on_commit_callbacks, body):
