@@ -334,7 +334,8 @@ def _rows_update(model, objs: list, fields: Sequence[str]) -> None:
     assignments = ", ".join(
         f"{qn(f.column)} = v.{qn(f.column)}{'::jsonb' if isinstance(f, JSONField) else ''}" for f in columns
     )
-    arrays = ", ".join(["%s::bigint[]", *["%s::text[]"] * len(columns)])
+    arrays = ", ".join(["%s::bigint[]", *[f"%s::{'text' if isinstance(f, JSONField) else f.db_type(connection)}[]"
+                                          for f in columns]])
     sql = (
         f"UPDATE {qn(model._meta.db_table)} AS t SET {assignments} "  # noqa: S608 - names from the model, values as parameters
         f"FROM unnest({arrays}) AS v(id, {', '.join(qn(f.column) for f in columns)}) WHERE t.id = v.id"
