@@ -144,6 +144,7 @@ class CampaignMembership(models.Model):
 
     class Meta:
         ordering = ["id"]
+        verbose_name = "campaign member"
         constraints = [
             models.UniqueConstraint(fields=["campaign", "contact"], name="membership_once_per_campaign"),
         ]

@@ -137,6 +137,7 @@ class Contact(PhoneNormalizingModel):
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
+        verbose_name = "homeowner"  # what the office calls them: "Add homeowner", "The homeowner … was changed"
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="contact_name_search_idx"),
             models.Index(fields=["updated_at"], name="contact_updated_sync_idx"),
@@ -359,7 +360,8 @@ class Activity(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        verbose_name_plural = "activities"
+        verbose_name = "timeline entry"
+        verbose_name_plural = "timeline entries"
         indexes = [
             models.Index(fields=["contact", "-occurred_at"], name="activity_timeline_idx"),
             models.Index(fields=["occurred_at", "kind", "direction"], name="activity_daily_figures_idx"),

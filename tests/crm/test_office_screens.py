@@ -109,6 +109,24 @@ def test_list_titles_say_what_the_list_holds(client):
     assert "<h1>Properties</h1>" in client.get(reverse("admin:properties_property_changelist")).content.decode()
 
 
+def test_add_and_change_pages_use_the_offices_words(client):
+    from tests.factories import ActivityFactory, ContactFactory
+
+    _log_in(client, OFFICE_STAFF)
+    contact = ContactFactory(first_name="Maureen", last_name="Ahern")
+    entry = ActivityFactory(contact=contact)
+    pages = {
+        reverse("admin:contacts_contact_changelist"): "Add homeowner",
+        reverse("admin:contacts_contact_add"): "<title>Add homeowner |",
+        reverse("admin:contacts_contact_change", args=[contact.pk]): "Change homeowner",
+        reverse("admin:contacts_activity_change", args=[entry.pk]): "timeline entry",
+    }
+    for url, words in pages.items():
+        html = client.get(url).content.decode()
+        assert words in html, url
+        assert "Add contact" not in html and "Change contact" not in html and "Change activity" not in html, url
+
+
 def test_the_way_back_names_the_list_as_the_office_knows_it(client):
     from tests.factories import ContactFactory
 

@@ -76,5 +76,5 @@ def test_staff_upload_a_file_read_the_run_and_download_its_rejects(office_user, 
     assert tagged == run.contacts_created == 9
     page.click("text=the homeowners with this tag")
     page.wait_for_url("**/admin/contacts/contact/?tags__id__exact=*")
-    assert page.locator(".paginator").inner_text().startswith(f"{tagged} contacts")
+    assert page.locator(".paginator").inner_text().startswith(f"{tagged} homeowners")
     assert page.locator("#result_list tbody tr").count() == tagged
