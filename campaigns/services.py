@@ -144,7 +144,7 @@ def membership_variant(*, campaign: Campaign, contact_id: int) -> str:
 
 @dataclass
 class EnrollmentResult:
-    """How many contacts an enrollment added, and how many it skipped for each reason."""
+    """How many homeowners an enrollment added, and how many it skipped for each reason."""
 
     added: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
@@ -155,9 +155,9 @@ class EnrollmentResult:
         return sum(self.skipped.values())
 
     def summary(self) -> str:
-        """One sentence for an admin message: "Added 12 contacts to “Spring”; skipped 3 (2 opted out, 1 ...)"."""
+        """One sentence for an admin message: "Added 12 homeowners to “Spring”; skipped 3 (2 opted out, 1 ...)"."""
         target = f" to “{self.campaign_name}”" if self.campaign_name else ""
-        text = f"Added {self.added} contact{'' if self.added == 1 else 's'}{target}"
+        text = f"Added {self.added} homeowner{'' if self.added == 1 else 's'}{target}"
         if self.skipped_total:
             reasons = ", ".join(
                 f"{count} {SKIP_REASON_LABELS.get(reason, reason.replace('_', ' '))}"

@@ -113,7 +113,7 @@ def test_enroll_by_ids_skips_and_counts_like_the_admin(office_client):
     body = response.json()
     assert body["added"] == 2
     assert body["skipped"] == {"opted_out": 1, "not_found": 1}
-    assert body["summary"].startswith("Added 2 contacts to “Spring”; skipped 2")
+    assert body["summary"].startswith("Added 2 homeowners to “Spring”; skipped 2")
     assert sorted(m["contact"] for m in office_client.get(url).json()["results"]) == sorted([jane.pk, bob.pk])
 
     again = office_client.post(url, {"contact_ids": [jane.pk]}, format="json").json()

@@ -136,7 +136,7 @@ def test_enroll_by_tag_page(manager_client):
     url = reverse("admin:campaigns_campaign_enroll_tag", args=[campaign.pk])
     assert "Pittsfield list" in manager_client.get(url).content.decode()
     response = manager_client.post(url, {"tag": tag.pk}, follow=True)
-    assert f"Added 2 contacts to “{campaign.name}”." in response.content.decode()
+    assert f"Added 2 homeowners to “{campaign.name}”." in response.content.decode()
     assert campaign.memberships.count() == 2
 
 
@@ -154,7 +154,7 @@ def test_add_to_campaign_action_on_the_contact_changelist(manager_client):
     assert "Fall follow-up" in content and "Old one" not in content
 
     response = manager_client.post(url, {**selection, "apply": "1", "campaign": campaign.pk}, follow=True)
-    assert "Added 1 contact to “Fall follow-up”; skipped 1 (1 opted out)." in response.content.decode()
+    assert "Added 1 homeowner to “Fall follow-up”; skipped 1 (1 opted out)." in response.content.decode()
     assert list(campaign.memberships.values_list("contact_id", flat=True)) == [ok.pk]
 
 
@@ -172,7 +172,7 @@ def test_add_owners_to_campaign_action_for_properties():
     assert add_property_owners_to_campaign(model_admin, request, Property.objects.filter(pk=house.pk)) is None
 
     assert set(campaign.memberships.values_list("contact_id", flat=True)) == {c.pk for c in owners}
-    assert [str(m) for m in get_messages(request)] == [f"Added 2 contacts to “{campaign.name}”."]
+    assert [str(m) for m in get_messages(request)] == [f"Added 2 homeowners to “{campaign.name}”."]
 
 
 def test_add_to_campaign_page_for_properties_lists_how_many_people():
@@ -261,6 +261,6 @@ def test_office_staff_read_campaigns_and_enroll_but_cannot_create_change_or_run_
     ContactFactory().tags.add(tag)
     enroll = reverse("admin:campaigns_campaign_enroll_tag", args=[campaign.pk])
     response = office_client.post(enroll, {"tag": tag.pk}, follow=True)
-    assert "Added 1 contact" in response.content.decode()
+    assert "Added 1 homeowner" in response.content.decode()
     members = office_client.get(reverse("admin:campaigns_campaignmembership_changelist")).content.decode()
     assert str(member.contact) in members

@@ -33,7 +33,7 @@ def test_enroll_adds_textable_contacts_and_counts_each_skip_reason():
     assert result.skipped == {"opted_out": 1, "no_valid_phone": 2, "already_enrolled": 1, "not_found": 1}
     assert set(campaign.memberships.values_list("contact_id", flat=True)) == {c.pk for c in ok} | {member.pk}
     summary = result.summary()
-    assert summary.startswith(f"Added 3 contacts to “{campaign.name}”; skipped 5 (")
+    assert summary.startswith(f"Added 3 homeowners to “{campaign.name}”; skipped 5 (")
     assert "2 no valid mobile number" in summary and "1 opted out" in summary and "1 already enrolled" in summary
 
 
@@ -99,5 +99,5 @@ def test_without_template_b_everyone_gets_a():
 
 
 def test_summary_without_skips():
-    assert EnrollmentResult(added=1, campaign_name="Fall").summary() == "Added 1 contact to “Fall”."
+    assert EnrollmentResult(added=1, campaign_name="Fall").summary() == "Added 1 homeowner to “Fall”."
     assert Contact.objects.count() == 0

@@ -47,7 +47,7 @@ def test_office_staff_enroll_a_houses_owners(client):
     response = client.post(HOUSES, {"action": "add_property_owners_to_campaign", "_selected_action": [house.pk],
                                      "apply": "1", "campaign": campaign.pk}, follow=True)
 
-    assert "Added 2 contacts to “Elm Street spring”." in response.content.decode()
+    assert "Added 2 homeowners to “Elm Street spring”." in response.content.decode()
     assert set(campaign.memberships.values_list("contact_id", flat=True)) == owners
 
 

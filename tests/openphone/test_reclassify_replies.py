@@ -41,7 +41,7 @@ def test_dry_run_shows_the_table_and_changes_nothing():
     missed = _old_text("I revoke my consent to these texts")
     output = run("--dry-run")
     assert f"{missed.pk:>8}" in output and "opt_out/certain" in output and "hold" in output
-    assert "1 text(s) read, 1 would change; 1 contact(s) would be held" in output
+    assert "1 text(s) read, 1 would change; 1 homeowner(s) would be held" in output
     assert "Dry run: nothing was changed." in output
     missed.refresh_from_db()
     assert missed.reading_category == "" and not TextingHold.objects.exists()
@@ -52,7 +52,7 @@ def test_past_opt_outs_become_holds_not_silent_opt_outs():
     unclear = _old_text("only text after 6 please")
     fine = _old_text("yes how much for an estimate")
     output = run()
-    assert "3 text(s) read, 3 changed; 2 contact(s) held" in output
+    assert "3 text(s) read, 3 changed; 2 homeowner(s) held" in output
     assert not OptOutEvent.objects.exists()
     for activity in (missed, unclear):
         activity.contact.refresh_from_db()
@@ -112,11 +112,11 @@ def test_the_queries_do_not_grow_with_the_number_of_texts():
     _texts(5)
     few_dry, _ = _queries("--dry-run")
     few, output = _queries()
-    assert "6 text(s) read, 4 changed; 1 contact(s) held" in output
+    assert "6 text(s) read, 4 changed; 1 homeowner(s) held" in output
     _texts(55, start=5)  # 60 to read again now, 55 of them new
     many_dry, _ = _queries("--dry-run")
     many, output = _queries()
-    assert "62 text(s) read, 28 changed; 1 contact(s) held" in output
+    assert "62 text(s) read, 28 changed; 1 homeowner(s) held" in output
     assert (many_dry, many) == (few_dry, few)
     assert many <= 30, many  # reading, writing and matching in bulk; the one hold is a handful of its own
 
@@ -166,7 +166,7 @@ def test_texts_are_read_in_chunks_and_a_contact_is_held_once(monkeypatch):
         _old_text(body, at=MARCH + datetime.timedelta(minutes=minutes), contact=contact)
     progress = StringIO()
     output = run(stderr=progress)
-    assert "5 text(s) read, 5 changed; 1 contact(s) held" in output
+    assert "5 text(s) read, 5 changed; 1 homeowner(s) held" in output
     assert TextingHold.objects.get().activity.body == "remove me from your list"
     assert progress.getvalue() == "4 text(s) read so far, 4 changed.\n"
     assert run("--dry-run").startswith("5 text(s) read, 0 would change")

@@ -71,8 +71,8 @@ class Command(BaseCommand):
             self.stdout.write(f"... and {changed - len(rows)} more.")
         held = "would be held" if dry_run else "held"
         self.stdout.write(
-            f"{read} text(s) read, {changed} {verb}; {holds} contact(s) {held} for a person to decide "
-            "(contacts list, filter “on hold”)."
+            f"{read} text(s) read, {changed} {verb}; {holds} homeowner(s) {held} for a person to decide "
+            "(Homeowners list, filter “on hold”)."
         )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")
