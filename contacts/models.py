@@ -364,7 +364,12 @@ class Activity(models.Model):
         verbose_name_plural = "timeline entries"
         indexes = [
             models.Index(fields=["contact", "-occurred_at"], name="activity_timeline_idx"),
-            models.Index(fields=["occurred_at", "kind", "direction"], name="activity_daily_figures_idx"),
+            # The dashboard's figures for a period: daily counts by kind and direction, and speed to lead, which
+            # pairs each conversation's texts and needs only these columns (an index-only scan, on PostgreSQL).
+            models.Index(
+                fields=["occurred_at", "kind", "direction"], include=["conversation", "sent_by", "id"],
+                name="activity_period_idx",
+            ),
             # A conversation's thread and its newest message (the inbox rows).
             models.Index(fields=["conversation", "occurred_at"], name="activity_conversation_idx"),
         ]
