@@ -323,9 +323,11 @@ class Direction(models.TextChoices):
 class Activity(models.Model):
     """One entry on a homeowner's timeline: a text, a call, a voicemail or a staff note."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities")
+    # No single-column indexes on these two: activity_timeline_idx and activity_conversation_idx lead with
+    # them and serve their lookups and cascades, and each index costs every text and call stored.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="activities", db_index=False)
     conversation = models.ForeignKey(
-        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities", db_index=False
     )
     kind = models.CharField(max_length=16, choices=ActivityKind.choices)
     direction = models.CharField(max_length=16, choices=Direction.choices, blank=True)
@@ -364,10 +366,11 @@ class Activity(models.Model):
         verbose_name_plural = "timeline entries"
         indexes = [
             models.Index(fields=["contact", "-occurred_at"], name="activity_timeline_idx"),
-            # The dashboard's figures for a period: daily counts by kind and direction, and speed to lead, which
-            # pairs each conversation's texts and needs only these columns (an index-only scan, on PostgreSQL).
+            # The dashboard's figures for a period: counts and the daily chart by kind, direction and status, and
+            # speed to lead, which pairs each conversation's texts; every column they read is here, so PostgreSQL
+            # answers them from the index alone (SQLite builds it without the INCLUDEd columns).
             models.Index(
-                fields=["occurred_at", "kind", "direction"], include=["conversation", "sent_by", "id"],
+                fields=["occurred_at", "kind", "direction"], include=["status", "conversation", "sent_by", "id"],
                 name="activity_period_idx",
             ),
             # A conversation's thread and its newest message (the inbox rows).
