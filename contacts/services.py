@@ -1151,12 +1151,17 @@ def contact_hold_decide(*, contact: Contact, decision: str, by_user, reason: str
     return decision
 
 
-def activity_set_address_matches(*, activity: Activity, property_ids: list) -> None:
-    """Store which house (id, or None) each address mentioned in the text is; the rest of the reading stays."""
+def _addresses_matched(activity: Activity, property_ids: list) -> list[dict]:
+    """The text's mentioned addresses, each with the house (id, or None) it was matched to."""
     addresses = [dict(a) for a in (activity.reading_addresses or [])]
     for address, property_id in zip(addresses, property_ids, strict=False):
         address["property_id"] = property_id
-    activity.reading_addresses = addresses
+    return addresses
+
+
+def activity_set_address_matches(*, activity: Activity, property_ids: list) -> None:
+    """Store which house (id, or None) each address mentioned in the text is; the rest of the reading stays."""
+    addresses = activity.reading_addresses = _addresses_matched(activity, property_ids)
     with transaction.atomic():
         Activity.objects.filter(pk=activity.pk).update(reading_addresses=addresses)
 
@@ -1166,9 +1171,7 @@ def activities_set_address_matches(*, activities: list[Activity], property_ids: 
     texts whose stored matches change are written, in bulk. Returns those texts."""
     changed = []
     for activity, ids in zip(activities, property_ids, strict=True):
-        addresses = [dict(a) for a in (activity.reading_addresses or [])]
-        for address, property_id in zip(addresses, ids, strict=False):
-            address["property_id"] = property_id
+        addresses = _addresses_matched(activity, ids)
         if addresses != (activity.reading_addresses or []):
             activity.reading_addresses = addresses
             changed.append(activity)

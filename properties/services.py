@@ -139,17 +139,12 @@ def activity_match_mentions(*, activity) -> list:
     """
     from contacts.services import activity_set_address_matches
 
-    from .selectors import property_match_address
+    from .selectors import properties_match_addresses
 
     mentions = activity.reading_addresses or []
     if not mentions:
         return []
-    found = [
-        property_match_address(
-            line1=m.get("line1", ""), city=m.get("city", ""), state=m.get("state", ""), zip_code=m.get("zip", "")
-        )
-        for m in mentions
-    ]
+    found = properties_match_addresses(mentions=mentions)
     activity_set_address_matches(activity=activity, property_ids=[p.pk if p else None for p in found])
     return found
 
